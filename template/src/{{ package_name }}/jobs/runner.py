@@ -1,0 +1,108 @@
+"""Runs every background job: recorded, retried, isolated from its neighbours, drained."""
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import BackgroundTasks
+
+from .models import JobStatus
+from .retry import NO_RETRY, RetryPolicy
+from .store import JobStore
+
+logger = logging.getLogger(__name__)
+
+JobResult = dict[str, Any] | None
+Work = Callable[[], Awaitable[JobResult]]
+
+INTERRUPTED_REASON = "the service shut down before the job finished"
+
+
+def describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+class JobRunner:
+    """Schedules jobs on a response's BackgroundTasks and keeps their records true.
+
+    A job is recorded `queued` before the endpoint answers. Its work runs after the
+    response; every failure is caught, logged with the job's id and kind, and recorded,
+    so it never stops the next job of the same response. Transient failures are
+    retried with backoff. On shutdown, whatever has not finished is recorded
+    `interrupted`, never left looking alive.
+    """
+
+    def __init__(self, store: JobStore) -> None:
+        self.store = store
+        self._unfinished: set[str] = set()
+        self._all_finished = asyncio.Event()
+        self._all_finished.set()
+
+    async def schedule(
+        self,
+        tasks: BackgroundTasks,
+        kind: str,
+        work: Work,
+        retry: RetryPolicy = NO_RETRY,
+    ) -> str:
+        """Record a job and run `work` after the response; return the job's id."""
+        job_id = uuid.uuid4().hex
+        await self.store.add(job_id, kind)
+        self._unfinished.add(job_id)
+        self._all_finished.clear()
+        tasks.add_task(self.run, job_id, kind, work, retry)
+        return job_id
+
+    async def run(self, job_id: str, kind: str, work: Work, retry: RetryPolicy) -> None:
+        try:
+            await self._attempt_until_done(job_id, kind, work, retry)
+        except asyncio.CancelledError:
+            logger.warning("job %s (%s) interrupted by shutdown", job_id, kind)
+            await asyncio.shield(self.store.interrupt([job_id], INTERRUPTED_REASON))
+            raise
+        finally:
+            self._forget(job_id)
+
+    async def _attempt_until_done(
+        self, job_id: str, kind: str, work: Work, retry: RetryPolicy
+    ) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            self.store.started(job_id, attempt)
+            try:
+                result = await work()
+            except Exception as error:
+                if retry.should_retry(error, attempt):
+                    delay = retry.delay(attempt)
+                    logger.warning(
+                        "job %s (%s) attempt %d failed, retrying in %.1fs: %s",
+                        job_id,
+                        kind,
+                        attempt,
+                        delay,
+                        describe(error),
+                    )
+                    await asyncio.sleep(delay)
+                    continue
+                logger.exception("job %s (%s) failed after %d attempt(s)", job_id, kind, attempt)
+                await self.store.finished(job_id, JobStatus.FAILED, error=describe(error))
+                return
+            await self.store.finished(job_id, JobStatus.SUCCEEDED, result=result)
+            return
+
+    def _forget(self, job_id: str) -> None:
+        self._unfinished.discard(job_id)
+        if not self._unfinished:
+            self._all_finished.set()
+
+    async def drain(self, grace: float) -> None:
+        """Wait up to `grace` seconds for running jobs, then record the rest interrupted."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._all_finished.wait(), timeout=grace)
+        if leftover := sorted(self._unfinished):
+            count = await self.store.interrupt(leftover, INTERRUPTED_REASON)
+            logger.warning("recorded %d unfinished job(s) as interrupted at shutdown", count)
