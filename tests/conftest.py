@@ -1,0 +1,142 @@
+"""Shared fixtures: render the template, and run things in the generated projects."""
+
+from __future__ import annotations
+
+import fcntl
+import glob
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+ENVS = ROOT / ".venv-generated"
+REQUIREMENTS = ROOT / "tests" / "generated-requirements.txt"
+PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
+
+Answers = Mapping[str, Any]
+
+
+def render(
+    destination: Path, answers: Answers, *, template: Path = ROOT, vcs_ref: str = "HEAD"
+) -> Path:
+    """`copier copy` the template (working tree by default) with these answers."""
+    copier.run_copy(
+        str(template),
+        destination,
+        data=dict(answers),
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+        vcs_ref=vcs_ref,
+    )
+    return destination
+
+
+def read_answers(project: Path) -> dict[str, Any]:
+    return yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+
+def uv() -> str:
+    from uv import find_uv_bin
+
+    return find_uv_bin()
+
+
+def find_interpreter(version: str) -> str | None:
+    """A CPython `version` on this machine: on PATH, or installed by pyenv."""
+    for candidate in (shutil.which(f"python{version}"), sys.executable):
+        if candidate and probe_version(candidate) == version:
+            return candidate
+    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+    for candidate in sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}")):
+        if probe_version(candidate) == version:
+            return candidate
+    return None
+
+
+def probe_version(python: str) -> str | None:
+    result = subprocess.run(
+        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def shared_environment(version: str) -> Path:
+    """The environment with every dependency a rendered project can have, for `version`.
+
+    Created once per machine (reused while generated-requirements.txt is unchanged);
+    a lock makes parallel test workers wait for the one that builds it.
+    """
+    interpreter = find_interpreter(version)
+    if interpreter is None:
+        pytest.skip(f"Python {version} is not installed on this machine")
+    ENVS.mkdir(exist_ok=True)
+    env = ENVS / f"py{version}"
+    stamp = env / ".requirements"
+    wanted = REQUIREMENTS.read_text()
+    with (ENVS / f"py{version}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (stamp.exists() and stamp.read_text() == wanted):
+            run([uv(), "venv", "--quiet", "--clear", "--python", interpreter, str(env)], ROOT)
+            run(
+                [uv(), "pip", "install", "--quiet", "--python", str(env / "bin" / "python"),
+                 "-r", str(REQUIREMENTS)],
+                ROOT,
+            )  # fmt: skip
+            stamp.write_text(wanted)
+    return env
+
+
+def run(
+    command: list[str], cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """Run a command; fail the test with its output if it exits non-zero."""
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"`{' '.join(command)}` in {cwd} exited {result.returncode}\n"
+            f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}",
+            pytrace=False,
+        )
+    return result
+
+
+def tool(env: Path, name: str) -> str:
+    return str(env / "bin" / name)
+
+
+def clean_env() -> dict[str, str]:
+    """Environment for a generated project: none of this repository's settings leak in."""
+    return {"PYTHONDONTWRITEBYTECODE": "1", "VIRTUAL_ENV": ""}
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Answers], Path]:
+    """Render each combination once per session (per worker), keyed by its id."""
+    cache: dict[str, Path] = {}
+
+    def get(combo_id: str, answers: Answers) -> Path:
+        if combo_id not in cache:
+            cache[combo_id] = render(tmp_path_factory.mktemp(combo_id) / "project", answers)
+        return cache[combo_id]
+
+    return get

@@ -1,0 +1,44 @@
+"""Each supported combination, as rendered: lint-clean, type-clean, and its own tests pass.
+
+Runs in a shared environment per Python version that holds every dependency any
+combination can declare (tests/generated-requirements.txt), on the interpreter the
+combination's `python_version` answer names.
+"""
+
+import pytest
+from combos import SUPPORTED, params
+from conftest import clean_env, read_answers, run, shared_environment, tool
+
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("combo", params())]
+
+
+@pytest.fixture
+def project(rendered, combo: str):
+    return rendered(combo, SUPPORTED[combo])
+
+
+@pytest.fixture
+def env(project):
+    return shared_environment(read_answers(project)["python_version"])
+
+
+def test_ruff_check_passes(project, env) -> None:
+    run([tool(env, "ruff"), "check", "--no-cache", "."], project)
+
+
+def test_ruff_format_check_passes(project, env) -> None:
+    run([tool(env, "ruff"), "format", "--no-cache", "--check", "."], project)
+
+
+def test_mypy_strict_passes(project, env) -> None:
+    run([tool(env, "mypy")], project, clean_env())
+
+
+def test_generated_test_suite_passes(project, env) -> None:
+    result = run(
+        [tool(env, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        project,
+        clean_env(),
+    )
+    assert " passed" in result.stdout
+    assert " failed" not in result.stdout
