@@ -4,9 +4,12 @@ A reader learns what the template supports from these lists alone. Every other
 test module parametrises over them.
 """
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from pairwise import complete
 
 ALL_JOBS = ["audit_log", "email", "files", "reports"]
 
@@ -33,6 +36,67 @@ SUPPORTED: dict[str, dict[str, Any]] = {
     },
     "only-async-clients": {"background_jobs": [], "async_clients": True},
 }
+
+# The feature answers as pairwise factors: each background job is an on/off factor of its
+# own, and `broker` is None when it is not asked (no task queue).
+FACTORS: dict[str, list[Any]] = {
+    "python_version": ["3.11", "3.12", "3.13"],
+    "async_clients": [True, False],
+    **{job: [True, False] for job in ALL_JOBS},
+    "task_queue": ["none", "celery"],
+    "broker": [None, "redis", "rabbitmq"],
+    "use_docker": [True, False],
+    "ci": ["github", "none"],
+}
+QUESTIONS = yaml.safe_load((Path(__file__).resolve().parents[1] / "copier.yml").read_text())
+
+
+def answerable(row: dict[str, Any]) -> bool:
+    """What copier.yml lets a user answer: broker only with celery, celery only with reports."""
+    if (row["broker"] is None) != (row["task_queue"] == "none"):
+        return False
+    return row["task_queue"] != "celery" or row["reports"]
+
+
+def as_row(answers: dict[str, Any]) -> dict[str, Any]:
+    """A combination's answers, with copier.yml's defaults filled in, as one factor row."""
+    given = {key: answers.get(key, QUESTIONS[key]["default"]) for key in QUESTIONS if key[0] != "_"}
+    jobs = given.pop("background_jobs")
+    row = {key: given[key] for key in FACTORS if key in given}
+    row |= {job: job in jobs for job in ALL_JOBS}
+    if row["task_queue"] == "none":
+        row["broker"] = None
+    return row
+
+
+def as_answers(row: dict[str, Any]) -> dict[str, Any]:
+    answers = {key: row[key] for key in FACTORS if key not in ALL_JOBS and row[key] is not None}
+    answers["background_jobs"] = [job for job in ALL_JOBS if row[job]]
+    return answers
+
+
+def combo_id(row: dict[str, Any]) -> str:
+    jobs = "+".join(job for job in ALL_JOBS if row[job]) or "no-jobs"
+    queue = f"celery-{row['broker']}" if row["task_queue"] == "celery" else "no-queue"
+    return "-".join(
+        [
+            f"pairs-py{row['python_version']}",
+            "async" if row["async_clients"] else "no-async",
+            jobs,
+            queue,
+            "docker" if row["use_docker"] else "no-docker",
+            f"ci-{row['ci']}",
+        ]
+    )
+
+
+# Plus the rows needed so that every two feature answers meet in at least one combination
+# (tests/test_matrix.py proves the coverage).
+PAIRWISE = {
+    combo_id(row): as_answers(row)
+    for row in complete(FACTORS, answerable, seeds=[as_row(a) for a in SUPPORTED.values()])
+}
+SUPPORTED |= PAIRWISE
 
 # Answers that must be refused with a message naming the question, writing nothing.
 UNSUPPORTED: dict[str, tuple[dict[str, Any], str]] = {

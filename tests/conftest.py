@@ -140,3 +140,25 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Answers
         return cache[combo_id]
 
     return get
+
+
+MATRIX_MODULE = "tests/test_generated_projects.py::"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many answer combinations the matrix rendered and checked in this run."""
+    outcomes: dict[str, set[str]] = {}
+    for category in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(category, []):
+            nodeid = getattr(report, "nodeid", "")
+            if nodeid.startswith(MATRIX_MODULE) and nodeid.endswith("]"):
+                combo = nodeid[nodeid.index("[") + 1 : -1]
+                outcomes.setdefault(combo, set()).add(category)
+    if outcomes:
+        clean = sum(1 for seen in outcomes.values() if seen == {"passed"})
+        failing = sum(1 for seen in outcomes.values() if seen & {"failed", "error"})
+        terminalreporter.write_sep(
+            "-",
+            f"answer combinations: {len(outcomes)} ran, {clean} passed every check, "
+            f"{failing} failed, {len(outcomes) - clean - failing} skipped",
+        )
