@@ -1,0 +1,19 @@
+"""What the reports endpoints need from whatever runs the reports."""
+
+from typing import Protocol
+
+from .schemas import ReportRequest, ReportStatus
+
+
+class ReportsUnavailableError(Exception):
+    """Reports cannot be accepted right now (for example, the broker is unreachable)."""
+
+
+class ReportBackend(Protocol):
+    async def submit(self, report: ReportRequest) -> str:
+        """Hand the report over to be built; return its task id."""
+        ...
+
+    async def status(self, task_id: str) -> ReportStatus | None:
+        """Where report `task_id` stands; None if no such id was ever issued."""
+        ...
