@@ -15,6 +15,7 @@ from typing import Any
 import copier
 import pytest
 import yaml
+from plumbum import local
 
 ROOT = Path(__file__).resolve().parents[1]
 ENVS = ROOT / ".venv-generated"
@@ -127,6 +128,61 @@ def tool(env: Path, name: str) -> str:
 def clean_env() -> dict[str, str]:
     """Environment for a generated project: none of this repository's settings leak in."""
     return {"PYTHONDONTWRITEBYTECODE": "1", "VIRTUAL_ENV": ""}
+
+
+# The tests' own commits (a user editing their project) need an author; copier must not.
+GIT_AUTHOR = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    return run(
+        ["git", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", *args], cwd, GIT_AUTHOR
+    ).stdout
+
+
+def copy_working_tree(destination: Path, source: Path = ROOT) -> Path:
+    """The files `render()` sees in `source`: tracked and untracked, minus git-ignored ones."""
+    listed = git(source, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for name in filter(None, listed.split("\0")):
+        if (source / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / name, destination / name)
+    return destination
+
+
+def template_repo(destination: Path, tag: str = "v1.0.0") -> Path:
+    """A throw-away git repository of the current template, its one commit tagged `tag`."""
+    copy_working_tree(destination)
+    git(destination, "init", "--quiet")
+    commit_and_tag(destination, tag)
+    return destination
+
+
+def commit_and_tag(repo: Path, tag: str) -> None:
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--allow-empty", "-m", f"template {tag}")
+    git(repo, "tag", tag)
+
+
+@pytest.fixture
+def no_git_identity(tmp_path_factory: pytest.TempPathFactory):
+    """Git as on a fresh machine: no global or system config, hence no user identity.
+
+    Copier and its tasks run git through plumbum's environment, so it is set there.
+    """
+    home = tmp_path_factory.mktemp("home")
+    (home / ".gitconfig").write_text("")
+    with local.env(
+        HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), GIT_CONFIG_NOSYSTEM="1"
+    ):
+        for variable in GIT_AUTHOR:
+            local.env.pop(variable, None)
+        yield
 
 
 @pytest.fixture(scope="session")

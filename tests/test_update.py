@@ -1,0 +1,357 @@
+"""`copier update` that users can trust: real git, real tags, real `copier update`.
+
+Each scenario builds its own throw-away template repository from the current working
+tree (tagged v1.0.0), generates a project from a tag, commits and edits it like a user,
+and updates it. Git runs with no user identity for copier and its tasks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+from conftest import (
+    ROOT,
+    clean_env,
+    commit_and_tag,
+    copy_working_tree,
+    git,
+    read_answers,
+    render,
+    run,
+    shared_environment,
+    template_repo,
+    tool,
+)
+from packaging.version import InvalidVersion, Version
+
+pytestmark = pytest.mark.usefixtures("no_git_identity")
+
+PACKAGE = "my_service"
+CONFLICT = "<<<<<<< before updating"
+# Few features: these scenarios are about merging, not about any one feature.
+SMALL = {"async_clients": False, "background_jobs": ["files"], "use_docker": False, "ci": "none"}
+
+
+def update(project: Path, **options: Any) -> None:
+    """`copier update --trust --defaults --overwrite`, as a user runs it."""
+    copier.run_update(project, defaults=True, overwrite=True, unsafe=True, quiet=True, **options)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} not once in {path}"
+    path.write_text(text.replace(old, new))
+
+
+def files_of(project: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(project)): path.read_text()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    }
+
+
+def conflicts(project: Path) -> tuple[list[str], list[str], list[str]]:
+    """Unmerged paths per `git status`, files with conflict markers, and `.rej` files."""
+    status = git(project, "status", "--porcelain").splitlines()
+    unmerged = [line[3:] for line in status if line[:2] in {"UU", "AA", "DU", "UD", "AU", "UA"}]
+    files = files_of(project)
+    marked = [name for name, text in files.items() if CONFLICT in text]
+    rejected = [name for name in files if name.endswith(".rej")]
+    return unmerged, marked, rejected
+
+
+def run_project_tests(project: Path) -> None:
+    env = shared_environment(read_answers(project)["python_version"])
+    result = run(
+        [tool(env, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, clean_env()
+    )
+    assert " passed" in result.stdout
+
+
+def commit_all(project: Path, message: str) -> None:
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", message)
+
+
+# --- the post-copy task: the new project is ready for `copier update` -----------------------
+
+
+def test_copy_leaves_a_committed_repository_without_a_git_identity(tmp_path: Path) -> None:
+    project = render(tmp_path / "p", SMALL)
+
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "log", "--format=%s").strip() == "Generate project from fastapi-bg-template"
+    assert "fastapi-bg-template" in git(project, "log", "--format=%an")
+
+
+def test_copy_into_an_existing_repository_leaves_its_git_alone(tmp_path: Path) -> None:
+    git(tmp_path, "init", "--quiet")
+
+    project = render(tmp_path / "services" / "p", SMALL)
+
+    assert not (project / ".git").exists()
+    assert git(tmp_path, "rev-list", "--all") == "", "nothing committed in the user's repository"
+    assert "?? services/" in git(tmp_path, "status", "--porcelain")
+
+
+def test_skip_git_init_leaves_the_project_without_git(tmp_path: Path) -> None:
+    result = run(
+        [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--vcs-ref", "HEAD",
+         *data_args(SMALL), str(ROOT), str(tmp_path / "p")],
+        tmp_path,
+        {"SKIP_GIT_INIT": "1"},
+    )  # fmt: skip
+
+    assert not (tmp_path / "p" / ".git").exists()
+    assert "SKIP_GIT_INIT=1" in result.stdout
+    assert "Next steps" in result.stdout
+
+
+def data_args(answers: dict[str, Any]) -> list[str]:
+    pairs = [
+        (key, value if isinstance(value, str) else json.dumps(value))
+        for key, value in answers.items()
+    ]
+    return [arg for key, value in pairs for arg in ("-d", f"{key}={value}")]
+
+
+# --- a template release with changes meets a project with user edits ------------------------
+
+USER_ENDPOINT = '''"""Our own endpoint, added after generation."""
+
+from fastapi import APIRouter
+
+from .feature import Feature
+
+router = APIRouter(tags=["greetings"])
+
+
+@router.get("/hello")
+async def hello() -> dict[str, str]:
+    return {"hello": "world"}
+
+
+feature = Feature(name="greetings", router=router)
+'''
+
+
+def release_v2(template: Path) -> None:
+    """Template v2.0.0 changes several files the way a real release would."""
+    source = template / "template" / "src" / "{{ package_name }}"
+    edit(source / "logs.py", '"""One log format', '"""The one log format')
+    edit(
+        source / "health.py", 'return {"status": "ok"}', 'return {"status": "ok", "service": "up"}'
+    )
+    with (template / "template" / "README.md.jinja").open("a") as readme:
+        readme.write("\n## Updating\n\n```\ncopier update --trust\n```\n")
+    (template / "template" / "docs").mkdir()
+    (template / "template" / "docs" / "updating.md").write_text(
+        "# Updating\n\nRun copier update.\n"
+    )
+    commit_and_tag(template, "v2.0.0")
+
+
+def test_update_merges_a_release_into_a_project_with_user_edits(tmp_path: Path) -> None:
+    template = template_repo(tmp_path / "template")
+    project = render(tmp_path / "project", SMALL, template=template, vcs_ref="v1.0.0")
+    package = project / "src" / PACKAGE
+    # The user's edits: a new endpoint module wired in, a line the template will change too,
+    # a file they did not want.
+    (package / "greetings.py").write_text(USER_ENDPOINT)
+    edit(package / "features.py", "from . import", "from . import greetings,")
+    edit(
+        package / "features.py",
+        "    jobs.feature,\n",
+        "    jobs.feature,\n    greetings.feature,\n",
+    )
+    edit(package / "health.py", 'return {"status": "ok"}', 'return {"status": "alive"}')
+    (project / "tests" / "test_cli.py").unlink()
+    commit_all(project, "our edits")
+    release_v2(template)
+
+    update(project, vcs_ref="v2.0.0")
+
+    assert read_answers(project)["_commit"] == "v2.0.0"
+    # Files the user did not touch take the template's change.
+    assert (package / "logs.py").read_text().startswith('"""The one log format')
+    assert "## Updating" in (project / "README.md").read_text()
+    assert (project / "docs" / "updating.md").is_file()
+    # The user's own work survives.
+    assert (package / "greetings.py").read_text() == USER_ENDPOINT
+    assert "greetings.feature," in (package / "features.py").read_text()
+    assert not (project / "tests" / "test_cli.py").exists()
+    # The one overlapping edit is a conflict, shown both ways; nothing else conflicts.
+    health = (package / "health.py").read_text()
+    assert re.search(
+        r'<<<<<<< before updating\n.*"alive".*\n'
+        r'=======\n.*"service": "up".*\n>>>>>>> after updating',
+        health,
+    ), health
+    assert conflicts(project) == ([f"src/{PACKAGE}/health.py"], [f"src/{PACKAGE}/health.py"], [])
+
+
+def test_update_with_conflict_rej_keeps_the_users_hunk_in_a_reject_file(tmp_path: Path) -> None:
+    template = template_repo(tmp_path / "template")
+    project = render(tmp_path / "project", SMALL, template=template, vcs_ref="v1.0.0")
+    edit(
+        project / "src" / PACKAGE / "health.py",
+        'return {"status": "ok"}',
+        'return {"status": "alive"}',
+    )
+    commit_all(project, "our edit")
+    release_v2(template)
+
+    update(project, vcs_ref="v2.0.0", conflict="rej")
+
+    _, marked, rejected = conflicts(project)
+    assert (marked, rejected) == ([], [f"src/{PACKAGE}/health.py.rej"])
+    # The file takes the template's side; the user's hunk waits in the .rej file.
+    assert '"service": "up"' in (project / "src" / PACKAGE / "health.py").read_text()
+    assert '+    return {"status": "alive"}' in (project / rejected[0]).read_text()
+
+
+def test_update_of_a_project_without_edits_has_no_conflicts(tmp_path: Path) -> None:
+    template = template_repo(tmp_path / "template")
+    project = render(tmp_path / "project", SMALL, template=template, vcs_ref="v1.0.0")
+    release_v2(template)
+
+    update(project, vcs_ref="v2.0.0")
+
+    assert conflicts(project) == ([], [], [])
+    fresh = render(tmp_path / "fresh", SMALL, template=template, vcs_ref="v2.0.0")
+    assert files_of(project) == files_of(fresh)
+
+
+# --- answers changed through update: exactly that feature's files appear or go --------------
+
+BASE = {"async_clients": False, "use_docker": False, "ci": "none", "task_queue": "none"}
+SWITCHES = {
+    # name: (answers before, the change a user passes with -d)
+    "celery": (
+        {**BASE, "background_jobs": ["reports"]},
+        {"task_queue": "celery"},
+    ),
+    "email": (
+        {**BASE, "background_jobs": ["files"]},
+        {"background_jobs": ["files", "email"]},
+    ),
+    "docker": (
+        {**BASE, "background_jobs": ["files"]},
+        {"use_docker": True},
+    ),
+}
+
+
+def switch(
+    tmp_path: Path, before: dict[str, Any], change: dict[str, Any]
+) -> tuple[Path, Path, dict[str, str]]:
+    """Generate with `before`, update with `change`; also render `before | change` afresh."""
+    template = template_repo(tmp_path / "template")
+    project = render(tmp_path / "project", before, template=template, vcs_ref="v1.0.0")
+    files_before = files_of(project)
+
+    update(project, data=change, vcs_ref=copier.VcsRef.CURRENT)  # `--vcs-ref=:current:`
+
+    fresh = render(tmp_path / "fresh", {**before, **change}, template=template, vcs_ref="v1.0.0")
+    return project, fresh, files_before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("feature", SWITCHES)
+def test_turning_a_feature_on_adds_exactly_its_files_and_the_tests_pass(
+    tmp_path: Path, feature: str
+) -> None:
+    before, change = SWITCHES[feature]
+
+    project, fresh, files_before = switch(tmp_path, before, change)
+
+    assert conflicts(project) == ([], [], [])
+    assert files_of(project) == files_of(fresh), "update must give what a new copy gives"
+    assert set(files_of(project)) > set(files_before), "the feature brings files of its own"
+    for key, value in change.items():
+        assert read_answers(project)[key] == value
+    run_project_tests(project)
+
+
+@pytest.mark.parametrize("feature", SWITCHES)
+def test_turning_a_feature_off_removes_its_files_cleanly(tmp_path: Path, feature: str) -> None:
+    on, off = SWITCHES[feature][0] | SWITCHES[feature][1], SWITCHES[feature][0]
+    off = {key: off.get(key, value) for key, value in on.items()}
+
+    project, fresh, files_before = switch(tmp_path, on, off)
+
+    assert conflicts(project) == ([], [], [])
+    assert files_of(project) == files_of(fresh), "update must give what a new copy gives"
+    removed = set(files_before) - set(files_of(project))
+    assert removed, "the feature's files are gone"
+    status = git(project, "status", "--porcelain").splitlines()
+    assert {line[3:] for line in status if line.startswith(" D")} == removed
+
+
+# --- the previous release of this very repository, updated to the current tree -------------
+
+
+def release_tags(repo: Path) -> list[tuple[Version, str]]:
+    """PEP 440 tags reachable from HEAD but not on it, newest first."""
+    at_head = set(git(repo, "tag", "--points-at", "HEAD").split())
+    found = []
+    for tag in git(repo, "tag", "--merged", "HEAD").split():
+        try:
+            version = Version(tag)
+        except InvalidVersion:
+            continue
+        if tag not in at_head and not version.is_prerelease:
+            found.append((version, tag))
+    return sorted(found, reverse=True)
+
+
+def declared_version() -> Version:
+    match = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE)
+    assert match, "pyproject.toml declares the template's version"
+    return Version(match.group(1))
+
+
+@pytest.mark.slow
+def test_update_from_the_previous_release_to_the_current_tree(tmp_path: Path) -> None:
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout of the template: no releases to update from")
+    clone = tmp_path / "template"
+    git(tmp_path, "clone", "--quiet", "--no-local", str(ROOT), str(clone))
+    releases = release_tags(clone)
+    if not releases:
+        pytest.skip("no release tag older than HEAD yet (the first release is the one being made)")
+    previous, previous_tag = releases[0]
+    # The current tree becomes the next release: the version pyproject.toml declares, or a
+    # post-release of the previous one while the version has not been bumped yet.
+    version = declared_version()
+    current_tag = f"v{version if version > previous else f'{previous.base_version}.post1'}"
+    for path in clone.iterdir():
+        if path.name != ".git":
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    copy_working_tree(clone)
+    commit_and_tag(clone, current_tag)
+    project = render(tmp_path / "project", {}, template=clone, vcs_ref=previous_tag)
+    git(project, "add", "--all")
+    if git(project, "status", "--porcelain"):
+        git(
+            project, "commit", "--quiet", "-m", "generated"
+        )  # older post-copy tasks might not commit
+
+    update(project, vcs_ref=current_tag)
+
+    assert read_answers(project)["_commit"] == current_tag
+    assert conflicts(project) == ([], [], [])
+    answers = {
+        key: value for key, value in read_answers(project).items() if not key.startswith("_")
+    }
+    fresh = render(tmp_path / "fresh", answers, template=clone, vcs_ref=current_tag)
+    assert files_of(project) == files_of(fresh), "an updated project equals a new one"
+    run_project_tests(project)
