@@ -3,16 +3,18 @@
 Every write is queued to a single database thread. The thread takes whatever has
 queued up since its last commit and commits it in one transaction (group commit),
 so a burst of requests costs a few commits rather than one each, and the event
-loop never waits on disk.
+loop never waits on disk. The waiters of a whole batch are woken by one callback
+on the event loop, not one each.
 """
 
 import asyncio
+import contextlib
 import json
+import logging
 import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,10 @@ SELECT_JOBS = (
 MAX_BATCH = 500
 
 Operation = Callable[[sqlite3.Connection], Any]
+Pending = tuple[Operation, "asyncio.Future[Any] | None"]
+Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
+
+logger = logging.getLogger(__name__)
 
 
 def now() -> datetime:
@@ -105,9 +111,7 @@ class JobStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._operations: queue.SimpleQueue[tuple[Operation, Future[Any]] | None] = (
-            queue.SimpleQueue()
-        )
+        self._operations: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
     async def open(self) -> int:
@@ -133,9 +137,13 @@ class JobStore:
 
     def submit(self, operation: Operation) -> "asyncio.Future[Any]":
         """Queue an operation; the returned future resolves once it is committed."""
-        future: Future[Any] = Future()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._operations.put((operation, future))
-        return asyncio.wrap_future(future)
+        return future
+
+    def submit_nowait(self, operation: Operation) -> None:
+        """Queue a write nobody waits for; it is committed in order with the others."""
+        self._operations.put((operation, None))
 
     async def run(self, operation: Operation) -> Any:
         return await self.submit(operation)
@@ -149,9 +157,9 @@ class JobStore:
             )
         )
 
-    def started(self, job_id: str, attempt: int) -> "asyncio.Future[Any]":
+    def started(self, job_id: str, attempt: int) -> None:
         started = now().isoformat()
-        return self.submit(
+        self.submit_nowait(
             lambda connection: connection.execute(
                 "UPDATE jobs SET status = ?, attempts = ?, "
                 "started_at = COALESCE(started_at, ?) WHERE id = ?",
@@ -216,8 +224,8 @@ class JobStore:
             connection.close()
 
     @staticmethod
-    def _commit(connection: sqlite3.Connection, batch: list[tuple[Operation, Future[Any]]]) -> None:
-        outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
+    def _commit(connection: sqlite3.Connection, batch: list[Pending]) -> None:
+        outcomes: list[tuple[asyncio.Future[Any] | None, Any, BaseException | None]] = []
         connection.execute("BEGIN IMMEDIATE")
         for operation, future in batch:
             try:
@@ -230,8 +238,23 @@ class JobStore:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             outcomes = [(future, None, failure) for future, _, _ in outcomes]
+        waited: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
         for future, value, error in outcomes:
-            if error is None:
-                future.set_result(value)
-            else:
-                future.set_exception(error)
+            if future is not None:
+                waited.setdefault(future.get_loop(), []).append((future, value, error))
+            elif error is not None:
+                logger.error("job store write failed: %s", error)
+        for loop, settled in waited.items():
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody is left waiting
+                loop.call_soon_threadsafe(settle, settled)
+
+
+def settle(outcomes: list[Outcome]) -> None:
+    """On the event loop: hand each waiter its committed result or error."""
+    for future, value, error in outcomes:
+        if future.done():  # its waiter was cancelled
+            continue
+        if error is None:
+            future.set_result(value)
+        else:
+            future.set_exception(error)
