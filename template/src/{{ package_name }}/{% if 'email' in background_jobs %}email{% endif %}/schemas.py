@@ -1,0 +1,40 @@
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
+
+MAX_SUBJECT_CHARS = 200
+MAX_BODY_CHARS = 100_000
+"""The longest body POST /emails accepts, in characters; a longer one is a 422."""
+
+# Control characters (CR, LF, NUL, ...) and Unicode line/paragraph separators.
+LINE_BREAKING = {"Cc", "Zl", "Zp"}
+
+
+def single_line(value: str) -> str:
+    """Refuse anything that could end a header line and start another one."""
+    if any(unicodedata.category(char) in LINE_BREAKING for char in value):
+        raise ValueError("must be a single line without control characters")
+    return value
+
+
+Subject = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_SUBJECT_CHARS),
+    AfterValidator(single_line),
+]
+Body = Annotated[str, StringConstraints(max_length=MAX_BODY_CHARS)]
+
+
+class EmailRequest(BaseModel):
+    # An unknown field ("cc", "bcc", ...) is an error, not something silently not done.
+    model_config = ConfigDict(extra="forbid")
+
+    to: EmailStr
+    """Exactly one address: lists, display names with commas, line breaks are refused."""
+    subject: Subject
+    body: Body
+
+
+class EmailAccepted(BaseModel):
+    job_id: str
