@@ -9,7 +9,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 bearer = HTTPBearer(auto_error=False)
 
 
-def require_token(
+# async: a plain `def` dependency would cost every request a trip through the thread pool.
+async def require_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
