@@ -40,6 +40,7 @@ class JobRunner:
         self._unfinished: set[str] = set()
         self._all_finished = asyncio.Event()
         self._all_finished.set()
+        self._shutting_down = False
 
     async def schedule(
         self,
@@ -58,11 +59,18 @@ class JobRunner:
 
     async def run(self, job_id: str, kind: str, work: Work, retry: RetryPolicy) -> None:
         try:
+            if self._shutting_down:
+                await self.store.interrupt([job_id], INTERRUPTED_REASON)
+                return
             await self._attempt_until_done(job_id, kind, work, retry)
         except asyncio.CancelledError:
+            # uvicorn cancels what still runs once SHUTDOWN_TIMEOUT is up. Recorded here, the
+            # cancellation ends quietly: re-raised, it would be logged as "Exception in ASGI
+            # application" with a traceback per job. The jobs queued after this one in the
+            # same response are then recorded interrupted without starting.
+            self._shutting_down = True
             logger.warning("job %s (%s) interrupted by shutdown", job_id, kind)
             await asyncio.shield(self.store.interrupt([job_id], INTERRUPTED_REASON))
-            raise
         finally:
             self._forget(job_id)
 
@@ -101,6 +109,7 @@ class JobRunner:
 
     async def drain(self, grace: float) -> None:
         """Wait up to `grace` seconds for running jobs, then record the rest interrupted."""
+        self._shutting_down = True
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._all_finished.wait(), timeout=grace)
         if leftover := sorted(self._unfinished):
