@@ -1,0 +1,128 @@
+"""The generated GitHub workflow (where `ci` is github) and the pre-commit config (always)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from combos import SUPPORTED, as_row, params
+from conftest import read_answers, run
+
+GITHUB_COMBOS = {
+    name: answers for name, answers in SUPPORTED.items() if as_row(answers)["ci"] == "github"
+}
+TOOLS = Path(sys.executable).parent
+WORKFLOW = Path(".github/workflows/ci.yml")
+
+# Every GitHub expression the workflow template writes, as it must read once rendered.
+EXPECTED_EXPRESSIONS = [
+    "${{ github.workflow }}",
+    "${{ github.ref }}",
+    "${{ github.event_name == 'pull_request' }}",
+]
+PINNED_ACTION = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
+
+
+@pytest.fixture
+def project(rendered, combo: str) -> Path:
+    return rendered(combo, SUPPORTED[combo])
+
+
+@pytest.fixture
+def workflow(project) -> dict:
+    loaded = yaml.safe_load((project / WORKFLOW).read_text())
+    loaded["on"] = loaded.pop(True)  # YAML 1.1 reads the key `on` as true
+    return loaded
+
+
+def steps_running(job: dict) -> list[str]:
+    return [step["run"] for step in job["steps"] if "run" in step]
+
+
+@pytest.mark.parametrize("combo", params(GITHUB_COMBOS))
+class TestGitHubWorkflow:
+    def test_workflow_matches_githubs_schema(self, project) -> None:
+        run([str(TOOLS / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+             str(WORKFLOW)], project)  # fmt: skip
+
+    def test_github_expressions_survive_rendering_exactly(self, project) -> None:
+        text = (project / WORKFLOW).read_text()
+
+        assert re.findall(r"\$\{\{.*?\}\}", text) == EXPECTED_EXPRESSIONS
+        assert text.count("${{") == text.count("}}") == len(EXPECTED_EXPRESSIONS)
+
+    def test_every_job_only_reads_the_repository(self, workflow) -> None:
+        assert workflow["permissions"] == {"contents": "read"}
+        assert all("permissions" not in job for job in workflow["jobs"].values())
+
+    def test_every_action_is_pinned_to_a_commit(self, workflow) -> None:
+        used = [step["uses"] for job in workflow["jobs"].values() for step in job["steps"]
+                if "uses" in step]  # fmt: skip
+
+        assert used
+        assert [action for action in used if not PINNED_ACTION.match(action)] == []
+
+    def test_lint_job_runs_ruff_and_mypy(self, workflow) -> None:
+        commands = steps_running(workflow["jobs"]["lint"])
+
+        assert {"ruff check .", "ruff format --check .", "mypy"} <= set(commands)
+
+    def test_tests_run_on_the_chosen_python(self, workflow, project) -> None:
+        answers = read_answers(project)
+        jobs = workflow["jobs"]
+        versions = {
+            step["with"]["python-version"]
+            for job in jobs.values()
+            for step in job["steps"]
+            if step.get("uses", "").startswith("actions/setup-python@")
+        }
+
+        assert versions == {answers["python_version"]}
+        assert "pytest" in steps_running(jobs["test"])
+
+    def test_celery_tests_get_their_real_broker(self, workflow, project) -> None:
+        answers = read_answers(project)
+        test = workflow["jobs"]["test"]
+        if answers["task_queue"] != "celery":
+            assert "services" not in test and "env" not in test
+            return
+        broker = answers["broker"]
+        url = {"redis": "REDIS_URL", "rabbitmq": "RABBITMQ_URL"}[broker]
+
+        assert set(test["services"]) == {broker}
+        assert test["services"][broker]["image"].startswith(f"{broker}:")
+        assert "--health-cmd" in test["services"][broker]["options"]
+        assert test["env"]["REQUIRE_BROKERS"] == "1"
+        assert test["env"][url].startswith("redis://localhost:" if broker == "redis" else "amqp://")
+
+    def test_docker_job_builds_and_starts_the_image_exactly_when_docker_is_chosen(
+        self, workflow, project
+    ) -> None:
+        answers = read_answers(project)
+
+        assert ("docker" in workflow["jobs"]) == answers["use_docker"]
+        if answers["use_docker"]:
+            commands = "\n".join(steps_running(workflow["jobs"]["docker"]))
+            assert "docker compose build" in commands
+            assert "docker compose up --detach --wait" in commands
+            assert "/health" in commands
+
+
+@pytest.mark.parametrize("combo", params())
+def test_pre_commit_config_is_valid_and_has_the_hooks(project) -> None:
+    config = project / ".pre-commit-config.yaml"
+    hooks = {
+        hook["id"] for repo in yaml.safe_load(config.read_text())["repos"] for hook in repo["hooks"]
+    }
+
+    run([str(TOOLS / "pre-commit"), "validate-config", str(config)], project)
+    assert {"ruff-check", "ruff-format", "mypy", "trailing-whitespace", "end-of-file-fixer",
+            "check-yaml"} <= hooks  # fmt: skip
+
+
+@pytest.mark.parametrize("combo", params())
+def test_without_github_ci_there_is_no_github_folder(project) -> None:
+    assert (project / ".github").exists() == (read_answers(project)["ci"] == "github")

