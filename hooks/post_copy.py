@@ -37,17 +37,25 @@ def make_first_commit() -> str:
     git("add", "--all")
     identity = [] if has_identity() else FALLBACK_IDENTITY
     message = "Generate project from fastapi-bg-template"
-    result = git(*identity, "-c", "commit.gpgsign=false", "commit", "--quiet", "-m", message)
+    # No signing and no hooks of the user's global config: this commit only records the template.
+    command = ["-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message]
+    result = git(*identity, *command)
     if result.returncode != 0:
         return f"git commit failed ({result.stderr.strip()}): commit before `copier update`."
     return "Created a git repository with a first commit: `copier update` is ready to use."
+
+
+def project_folder() -> str:
+    """The new project's folder as the user can `cd` to it from where they ran copier."""
+    started_in = os.environ.get("PWD")
+    return os.path.relpath(Path.cwd(), started_in) if started_in else str(Path.cwd())
 
 
 def main(slug: str) -> None:
     print(make_first_commit())
     print(
         "\nNext steps:\n"
-        f"  cd {Path.cwd().name}\n"
+        f"  cd {project_folder()}\n"
         "  python -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]'\n"
         "  pytest\n"
         f"  {slug} serve\n"
