@@ -3,8 +3,9 @@
 Every write is queued to a single database thread. The thread takes whatever has
 queued up since its last commit and commits it in one transaction (group commit),
 so a burst of requests costs a few commits rather than one each, and the event
-loop never waits on disk. The waiters of a whole batch are woken by one callback
-on the event loop, not one each.
+loop never waits on disk. Both hand-overs are batched: what the event loop submits
+in one turn reaches the thread as one item, and the waiters of a whole batch are
+woken by one callback on the loop, not one each.
 """
 
 import asyncio
@@ -111,7 +112,8 @@ class JobStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._operations: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
+        self._operations: queue.SimpleQueue[list[Pending] | None] = queue.SimpleQueue()
+        self._submitted: list[Pending] = []
         self._thread: threading.Thread | None = None
 
     async def open(self) -> int:
@@ -131,6 +133,7 @@ class JobStore:
 
     async def close(self) -> None:
         if self._thread is not None:
+            self._hand_over()
             self._operations.put(None)
             await asyncio.to_thread(self._thread.join)
             self._thread = None
@@ -138,12 +141,23 @@ class JobStore:
     def submit(self, operation: Operation) -> "asyncio.Future[Any]":
         """Queue an operation; the returned future resolves once it is committed."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._operations.put((operation, future))
+        self._queue((operation, future))
         return future
 
     def submit_nowait(self, operation: Operation) -> None:
         """Queue a write nobody waits for; it is committed in order with the others."""
-        self._operations.put((operation, None))
+        self._queue((operation, None))
+
+    def _queue(self, pending: Pending) -> None:
+        # Wake the database thread once per turn of the event loop, not once per write.
+        if not self._submitted:
+            asyncio.get_running_loop().call_soon(self._hand_over)
+        self._submitted.append(pending)
+
+    def _hand_over(self) -> None:
+        if self._submitted:
+            self._operations.put(self._submitted)
+            self._submitted = []
 
     async def run(self, operation: Operation) -> Any:
         return await self.submit(operation)
@@ -206,7 +220,7 @@ class JobStore:
     def _serve(self, connection: sqlite3.Connection) -> None:
         try:
             while (first := self._operations.get()) is not None:
-                batch = [first]
+                batch = list(first)
                 stop = False
                 while len(batch) < MAX_BATCH:
                     try:
@@ -216,7 +230,7 @@ class JobStore:
                     if item is None:
                         stop = True
                         break
-                    batch.append(item)
+                    batch.extend(item)
                 self._commit(connection, batch)
                 if stop:
                     break
