@@ -31,7 +31,7 @@ class EmailRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to: EmailStr
-    """Exactly one address: lists, display names with commas, line breaks are refused."""
+    """Exactly one address: a list or a line break is a 422; a display name is dropped."""
     subject: Subject
     body: Body
 
