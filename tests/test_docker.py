@@ -229,12 +229,17 @@ def test_with_celery_everything_waits_for_a_healthy_broker(compose, answers) -> 
 
 
 def test_every_data_setting_points_into_a_named_volume(compose, answers, stages) -> None:
-    api = compose["services"]["api"]
+    services = compose["services"]
+    api = services["api"]
     expected = {"jobs": "JOBS_DB"} | {
         volume: setting
         for job, (volume, setting) in FEATURE_DATA.items()
         if job in answers["background_jobs"]
     }
+    shared_with_workers = {"reports"} if answers["task_queue"] == "celery" else set()
+    if answers.get("broker") == "rabbitmq":  # results in SQLite, on a volume both sides mount
+        expected["celery"] = "RESULT_BACKEND"
+        shared_with_workers.add("celery")
     mounts = dict(mount.split(":") for mount in api["volumes"])
     final_runs = " ".join(stages[-1].all("RUN"))
 
@@ -242,20 +247,30 @@ def test_every_data_setting_points_into_a_named_volume(compose, answers, stages)
     assert set(mounts) == set(expected)
     for volume, setting in expected.items():
         target = mounts[volume]
-        value = api["environment"][setting]
+        value = api["environment"][setting].removeprefix("db+sqlite:///")
         assert value == target or value.startswith(target + "/"), setting
         # The folder exists in the image, owned by the service user: a fresh volume copies both.
         assert f"{target.removeprefix('/app/')}" in final_runs, target
-        if answers["task_queue"] == "celery" and volume == "reports":
-            assert f"{volume}:{target}" in compose["services"]["worker"]["volumes"]
+        if volume in shared_with_workers:
+            assert f"{volume}:{target}" in services["worker"]["volumes"]
+            assert services["worker"]["environment"][setting] == api["environment"][setting]
 
 
-def test_docker_waits_for_the_drain_before_killing_the_api(compose, project, answers) -> None:
+def test_docker_waits_for_the_drain_before_killing_a_container(compose, project, answers) -> None:
     timeout = default_shutdown_timeout(project, answers)
     grace = duration_seconds(compose["services"]["api"]["stop_grace_period"])
 
     # `serve` drains for SHUTDOWN_TIMEOUT and gives uvicorn the same graceful timeout.
     assert grace > 2 * timeout
+    if answers["task_queue"] == "celery":
+        worker_settings = project / "src" / answers["package_name"] / "worker" / "settings.py"
+        match = re.search(
+            r"worker_soft_shutdown_timeout: float = Field\(default=([\d.]+)",
+            worker_settings.read_text(),
+        )
+        assert match, "WORKER_SOFT_SHUTDOWN_TIMEOUT's default not found"
+        worker_grace = duration_seconds(compose["services"]["worker"]["stop_grace_period"])
+        assert worker_grace > float(match.group(1))
 
 
 # --- The Dockerfile's steps, outside Docker --------------------------------------------------
