@@ -11,7 +11,7 @@ from fastapi import BackgroundTasks
 
 from .models import JobStatus
 from .retry import NO_RETRY, RetryPolicy
-from .store import JobStore
+from .store import JobStore, JobStoreClosedError
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,9 @@ class JobRunner:
             # same response are then recorded interrupted without starting.
             self._shutting_down = True
             logger.warning("job %s (%s) interrupted by shutdown", job_id, kind)
-            await asyncio.shield(self.store.interrupt([job_id], INTERRUPTED_REASON))
+            # Past the drain the store is closed, and the drain has recorded this job already.
+            with contextlib.suppress(JobStoreClosedError):
+                await asyncio.shield(self.store.interrupt([job_id], INTERRUPTED_REASON))
         finally:
             self._forget(job_id)
 

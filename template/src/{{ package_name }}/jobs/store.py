@@ -49,6 +49,10 @@ Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
 logger = logging.getLogger(__name__)
 
 
+class JobStoreClosedError(RuntimeError):
+    """A write came after the store closed (a job still unwinding at process exit)."""
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -114,6 +118,7 @@ class JobStore:
         self.path = path
         self._operations: queue.SimpleQueue[list[Pending] | None] = queue.SimpleQueue()
         self._submitted: list[Pending] = []
+        self._closed = False
         self._thread: threading.Thread | None = None
 
     async def open(self) -> int:
@@ -133,6 +138,7 @@ class JobStore:
 
     async def close(self) -> None:
         if self._thread is not None:
+            self._closed = True
             self._hand_over()
             self._operations.put(None)
             await asyncio.to_thread(self._thread.join)
@@ -149,6 +155,11 @@ class JobStore:
         self._queue((operation, None))
 
     def _queue(self, pending: Pending) -> None:
+        if self._closed:  # nothing would ever commit it: fail now rather than wait forever
+            future = pending[1]
+            if future is not None:
+                future.set_exception(JobStoreClosedError("the job store is closed"))
+            return
         # Wake the database thread once per turn of the event loop, not once per write.
         if not self._submitted:
             asyncio.get_running_loop().call_soon(self._hand_over)
