@@ -1,0 +1,294 @@
+"""A rendered project run as a real process, and the real servers it talks to.
+
+Used by the fault and hostile-input tests: the service is started the way an operator
+starts it (`python -m <package> serve`), in the shared environment of its Python version,
+with its settings in the environment, and is stopped with real signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from conftest import clean_env, read_answers
+
+# Every in-process feature on: what the fault and hostile-input tests run against.
+# (The Celery side has its own fault tests, against real brokers, with its feature.)
+ALL_IN_PROCESS: dict[str, Any] = {
+    "python_version": "3.12",
+    "async_clients": True,
+    "background_jobs": ["audit_log", "email", "files", "reports"],
+    "task_queue": "none",
+    "use_docker": False,
+    "ci": "none",
+}
+FINISHED = {"succeeded", "failed", "interrupted"}
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any
+    seconds: float
+
+
+def http(
+    method: str,
+    url: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    *,
+    raw: bytes | None = None,
+    timeout: float = 30,
+) -> Response:
+    """One request over a fresh connection; any status comes back as a Response."""
+    data = raw if raw is not None else None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            status, content = reply.status, reply.read()
+    except urllib.error.HTTPError as error:
+        status, content = error.code, error.read()
+    elapsed = time.perf_counter() - started
+    try:
+        parsed: Any = json.loads(content) if content else None
+    except ValueError:
+        parsed = content.decode(errors="replace")
+    return Response(status, parsed, elapsed)
+
+
+class Service:
+    """`python -m <package> serve` on a free loopback port, in `workdir`, with `settings`."""
+
+    def __init__(
+        self, project: Path, environment: Path, workdir: Path, settings: dict[str, str]
+    ) -> None:
+        self.project = project
+        self.python = environment / "bin" / "python"
+        self.package = read_answers(project)["package_name"]
+        self.workdir = workdir
+        self.settings = {
+            "JOBS_DB": str(workdir / "var" / "jobs.sqlite3"),
+            "FILES_DIR": str(workdir / "var" / "files"),
+            "OUTBOX_DIR": str(workdir / "var" / "outbox"),
+            "LOG_FILE": str(workdir / "var" / "audit.jsonl"),
+            "REPORTS_DIR": str(workdir / "var" / "reports"),
+            "JOB_RETRY_BASE_DELAY": "0.05",
+            "JOB_RETRY_MAX_DELAY": "0.2",
+            **settings,
+        }
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = workdir / "service.log"
+        self.preexec: Callable[[], None] | None = None
+
+    def start(self) -> Service:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            **clean_env(),
+            "PYTHONPATH": str(self.project / "src"),
+            **self.settings,
+        }
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(self.python), "-m", self.package, "serve", "--port", str(self.port)],
+                cwd=self.workdir,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=self.preexec,  # noqa: PLW1509 -- only resource limits, set before exec
+            )
+        wait_until(self._healthy, 60, f"{self.url}/health\n{self.log()}")
+        return self
+
+    def _healthy(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"the service exited {self.process.returncode}:\n{self.log()}")
+        try:
+            return http("GET", self.url + "/health", timeout=1).status == 200
+        except OSError:
+            return False
+
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 60) -> tuple[int, float]:
+        """Send `signum`; return the exit code and the seconds the process took to exit."""
+        assert self.process is not None
+        started = time.monotonic()
+        self.process.send_signal(signum)
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(f"the service ignored signal {signum}:\n{self.log()}") from None
+        return code, time.monotonic() - started
+
+    def kill_if_running(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-8000:] if self.log_path.exists() else ""
+
+    # The API
+
+    def post(self, path: str, body: Any, **kwargs: Any) -> Response:
+        return http("POST", self.url + path, body, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> Response:
+        return http("GET", self.url + path, **kwargs)
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        response = self.get(f"/jobs/{job_id}")
+        assert response.status == 200, response
+        job: dict[str, Any] = response.body
+        return job
+
+    def wait_for_jobs(
+        self, job_ids: list[str], statuses: set[str] = FINISHED, timeout: float = 30
+    ) -> list[dict[str, Any]]:
+        wait_until(
+            lambda: all(self.job(job_id)["status"] in statuses for job_id in job_ids),
+            timeout,
+            f"jobs {job_ids} to reach {statuses}\n{self.log()}",
+        )
+        return [self.job(job_id) for job_id in job_ids]
+
+    # The jobs database, read directly (also after the process is gone)
+
+    def stored_jobs(self) -> dict[str, dict[str, Any]]:
+        with closing(sqlite3.connect(self.settings["JOBS_DB"])) as connection:
+            connection.row_factory = sqlite3.Row
+            rows = connection.execute("SELECT * FROM jobs").fetchall()
+        return {row["id"]: dict(row) for row in rows}
+
+
+@contextmanager
+def running(service: Service) -> Iterator[Service]:
+    try:
+        yield service.start()
+    finally:
+        service.kill_if_running()
+
+
+class SlowSmtpHandler:
+    """An SMTP server's handler that takes `delay` seconds before accepting each message."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.messages: list[Message] = []
+        self.sessions = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.sessions += 1
+        await asyncio.sleep(self.delay)
+        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+    def subjects(self) -> list[str]:
+        return [str(message["Subject"]) for message in self.messages]
+
+
+@contextmanager
+def smtp_server(port: int, delay: float = 0.0) -> Iterator[SlowSmtpHandler]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1:`port` for as long as the block runs."""
+    handler = SlowSmtpHandler(delay)
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10)
+    controller.start()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@dataclass
+class Webhook:
+    """A real HTTP server that answers each POST with the next scripted behaviour.
+
+    A behaviour is a status code, or ("hang", seconds) to answer 200 only after that long.
+    After the script runs out it answers 200.
+    """
+
+    script: list[Any]
+    received: list[Any] = field(default_factory=list)
+    url: str = ""
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        webhook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length", 0))
+                webhook.received.append(json.loads(self.rfile.read(length) or b"null"))
+                behaviour = webhook.script.pop(0) if webhook.script else 200
+                if isinstance(behaviour, tuple):
+                    time.sleep(behaviour[1])
+                    behaviour = 200
+                self.send_response(behaviour)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                try:
+                    self.wfile.write(b"{}")
+                except OSError:  # the client gave up waiting: that was the point
+                    pass
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+@contextmanager
+def webhook_server(script: list[Any]) -> Iterator[Webhook]:
+    webhook = Webhook(list(script))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), webhook.handler())
+    server.daemon_threads = True
+    webhook.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield webhook
+    finally:
+        server.shutdown()
+        server.server_close()
