@@ -126,3 +126,26 @@ def test_pre_commit_config_is_valid_and_has_the_hooks(project) -> None:
 @pytest.mark.parametrize("combo", params())
 def test_without_github_ci_there_is_no_github_folder(project) -> None:
     assert (project / ".github").exists() == (read_answers(project)["ci"] == "github")
+
+
+@pytest.mark.parametrize("combo", params())
+def test_hygiene_hooks_would_change_nothing(project) -> None:
+    """What trailing-whitespace and end-of-file-fixer would fix on the first commit."""
+    hooks = {
+        hook["id"]: re.compile(hook.get("exclude", "^$"))
+        for repo in yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"]
+        for hook in repo["hooks"]
+    }
+    listed = run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], project)
+    untidy = []
+    for name in listed.stdout.splitlines():
+        text = (project / name).read_text()
+        if not hooks["trailing-whitespace"].search(name) and any(
+            line != line.rstrip() for line in text.splitlines()
+        ):
+            untidy.append(f"{name}: trailing whitespace")
+        if not hooks["end-of-file-fixer"].search(name) and (
+            not text.endswith("\n") or text.endswith("\n\n")
+        ):
+            untidy.append(f"{name}: not one final newline")
+    assert untidy == []
