@@ -45,10 +45,12 @@ def complete(
     factors: Mapping[str, Sequence[Any]],
     allowed: Callable[[Mapping[str, Any]], bool],
     seeds: Iterable[Mapping[str, Any]] = (),
+    cost: Callable[[Mapping[str, Any]], float] = lambda row: 0,
 ) -> list[Row]:
     """The rows to add to `seeds` so that every coverable pair appears at least once.
 
-    Deterministic: ties go to the first row in `itertools.product` order of `factors`.
+    Among rows covering equally many new pairs, the cheapest wins (`cost`), then the first
+    in `itertools.product` order of `factors`: the result is deterministic.
     """
     names = list(factors)
     candidates = [(row, pairs_of(row, names)) for row in valid_rows(factors, allowed)]
@@ -57,7 +59,9 @@ def complete(
         uncovered -= pairs_of(seed, names)
     added: list[Row] = []
     while uncovered:
-        best, pairs = max(candidates, key=lambda candidate: len(candidate[1] & uncovered))
+        best, pairs = max(
+            candidates, key=lambda candidate: (len(candidate[1] & uncovered), -cost(candidate[0]))
+        )
         added.append(best)
         uncovered -= pairs
     return added
