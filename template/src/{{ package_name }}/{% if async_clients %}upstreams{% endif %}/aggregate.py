@@ -1,6 +1,7 @@
 """Ask every upstream at once; a slow or broken one never spoils the others' answers."""
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -11,6 +12,10 @@ from ..jobs.runner import JobResult, describe
 from .schemas import UpstreamAnswer, UpstreamFailure, UpstreamResult
 
 logger = logging.getLogger(__name__)
+
+# Each answer is held in memory until the response is sent: one upstream gone wrong must not
+# be able to fill it.
+MAX_BODY_BYTES = 1_000_000
 
 
 async def fetch_all(
@@ -31,23 +36,32 @@ async def fetch(client: httpx2.AsyncClient, url: str, time_limit: float) -> Upst
     try:
         # The client's timeouts bound each read; this bounds the whole exchange, so an
         # upstream that trickles its answer byte by byte cannot hold the response either.
-        async with asyncio.timeout(time_limit):
-            response = await client.get(url)
+        async with asyncio.timeout(time_limit), client.stream("GET", url) as response:
+            status = response.status_code
+            if not response.is_success:
+                return failure(f"HTTP {status} {response.reason_phrase}", status)
+            body = await read_at_most(response, MAX_BODY_BYTES)
     except (TimeoutError, httpx2.TimeoutException):
         return failure(f"timed out after {time_limit:g}s")
     except httpx2.HTTPError as error:
         return failure(describe(error))
-    if not response.is_success:
-        return failure(
-            f"HTTP {response.status_code} {response.reason_phrase}", response.status_code
-        )
+    if body is None:
+        return failure(f"the response is longer than {MAX_BODY_BYTES} bytes", status)
     try:
-        data = response.json()
+        data = json.loads(body)
     except ValueError:
-        return failure("the response is not JSON", response.status_code)
-    return UpstreamAnswer(
-        url=url, status_code=response.status_code, elapsed_ms=elapsed_ms(started), data=data
-    )
+        return failure("the response is not JSON", status)
+    return UpstreamAnswer(url=url, status_code=status, elapsed_ms=elapsed_ms(started), data=data)
+
+
+async def read_at_most(response: httpx2.Response, limit: int) -> bytes | None:
+    """The body, or None as soon as it turns out longer than `limit` bytes."""
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 def elapsed_ms(started: float) -> float:
