@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -135,7 +135,7 @@ class Service:
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                preexec_fn=self.preexec,  # noqa: PLW1509 -- only resource limits, set before exec
+                preexec_fn=self.preexec,  # resource limits only
             )
         wait_until(self._healthy, 60, f"{self.url}/health\n{self.log()}")
         return self
@@ -171,6 +171,9 @@ class Service:
         return self.log_path.read_text(errors="replace")[-8000:] if self.log_path.exists() else ""
 
     # The API
+
+    def request(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Response:
+        return http(method, self.url + path, body, **kwargs)
 
     def post(self, path: str, body: Any, **kwargs: Any) -> Response:
         return http("POST", self.url + path, body, **kwargs)
@@ -219,7 +222,7 @@ class SlowSmtpHandler:
         self.messages: list[Message] = []
         self.sessions = 0
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.sessions += 1
         await asyncio.sleep(self.delay)
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
@@ -257,7 +260,7 @@ class Webhook:
         webhook = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 webhook.received.append(json.loads(self.rfile.read(length) or b"null"))
                 behaviour = webhook.script.pop(0) if webhook.script else 200
@@ -268,10 +271,8 @@ class Webhook:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", "2")
                 self.end_headers()
-                try:
+                with suppress(OSError):  # the client gave up waiting: that was the point
                     self.wfile.write(b"{}")
-                except OSError:  # the client gave up waiting: that was the point
-                    pass
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -1,0 +1,285 @@
+"""Hostile input against a real all-features service: fuzzing, traversal, injection, size, auth.
+
+The generated service (every in-process feature on) runs as `python -m <package> serve`;
+each test sends what an attacker would and asserts on what reached the disk and the logs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import shared_environment
+from live_service import ALL_IN_PROCESS, Service, running
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("all-in-process")]
+
+TOKEN = "a-long-random-test-token"
+
+
+@pytest.fixture(scope="module")
+def project(rendered) -> Path:
+    return rendered("all-in-process", ALL_IN_PROCESS)
+
+
+@pytest.fixture(scope="module")
+def environment() -> Path:
+    return shared_environment(ALL_IN_PROCESS["python_version"])
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The service's whole world: FILES_DIR and everything around it that must stay untouched."""
+    return tmp_path_factory.mktemp("hostile")
+
+
+@pytest.fixture(scope="module")
+def service(project: Path, environment: Path, sandbox: Path) -> Iterator[Service]:
+    with running(Service(project, environment, sandbox / "service", {})) as service:
+        yield service
+
+
+def files_under(root: Path) -> set[Path]:
+    return {path for path in root.rglob("*") if path.is_file()}
+
+
+def test_schemathesis_finds_no_server_error_and_no_response_off_its_schema(
+    service: Service, tmp_path: Path
+) -> None:
+    schemathesis = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
+    assert schemathesis, "schemathesis is in the test extra"
+    result = subprocess.run(
+        [
+            schemathesis, "run", f"{service.url}/openapi.json",
+            "--checks", "not_a_server_error,response_schema_conformance,content_type_conformance",
+            "--phases", "examples,coverage,fuzzing",
+            "--max-examples", "30",
+            "--seed", "20261124",
+            "--request-timeout", "30",
+            "--suppress-health-check", "all",
+            "--generation-database", "none",
+            "--no-color",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, f"{result.stdout[-8000:]}\n{result.stderr[-3000:]}"
+    access_log = service.log_path.read_text()
+    for operation in ("POST /emails", "POST /files", "POST /signup", "POST /register", "GET /jobs"):
+        assert f'"{operation}' in access_log  # it did test them
+    assert re.findall(r'"[A-Z]+ [^"]*" 5\d\d', access_log) == []
+
+
+OUTSIDE = f"/tmp/escape-{uuid.uuid4().hex}.txt"
+
+TRAVERSALS = [
+    "../escape.txt",
+    "../../escape.txt",
+    "../../../../../../etc/passwd",
+    "..",
+    ".",
+    "./escape.txt",
+    "..\\escape.txt",
+    "..\\..\\escape.txt",
+    "..%2fescape.txt",
+    "%2e%2e%2fescape.txt",
+    "%2e%2e/escape.txt",
+    "..%252fescape.txt",
+    "%252e%252e%252fescape.txt",
+    "..%c0%afescape.txt",  # over-long UTF-8 slash, percent-encoded
+    "%c0%ae%c0%ae/escape.txt",  # over-long UTF-8 dots
+    "....//escape.txt",
+    "..././escape.txt",
+    "sub/../../escape.txt",
+    OUTSIDE,  # absolute
+    "//tmp/escape.txt",
+    "C:\\Windows\\escape.txt",
+    "C:/escape.txt",
+    "\\\\server\\share\\escape.txt",
+    "escape.txt\x00.png",  # NUL
+    "\x00../escape.txt",
+    "..\u2215escape.txt",  # DIVISION SLASH
+    "..\uff0fescape.txt",  # FULLWIDTH SOLIDUS
+    "\uff0e\uff0e/escape.txt",  # FULLWIDTH FULL STOPs
+    "\u2024\u2024/escape.txt",  # ONE DOT LEADERs
+    "..\u2044escape.txt",  # FRACTION SLASH
+    "~/escape.txt",
+    " ../escape.txt",
+    "..\r\n/escape.txt",
+    "escape.txt/",
+    "",
+    "x" * 300,  # over-long
+    "a/" * 200 + "escape.txt",
+]
+
+
+def test_path_traversal_on_files_is_refused_and_writes_nothing_anywhere(
+    service: Service, sandbox: Path
+) -> None:
+    before = files_under(sandbox)
+    statuses = {
+        name: service.post("/files", {"file_name": name, "content": "pwned"}).status
+        for name in TRAVERSALS
+    }
+    control = service.post("/files", {"file_name": "legit.txt", "content": "fine"})
+    service.wait_for_jobs([control.body["job_id"]])
+
+    assert len(TRAVERSALS) >= 20
+    assert {name: status for name, status in statuses.items() if status != 422} == {}
+    files_dir = Path(service.settings["FILES_DIR"])
+    written = files_under(sandbox) - before
+    inside = {path for path in written if files_dir in path.parents}
+    outside = {path for path in written - inside if not path.name.startswith("jobs.sqlite3")}
+    assert outside == set()
+    assert inside == {files_dir / "legit.txt"}
+    assert not Path(OUTSIDE).exists()
+    assert not any("pwned" in path.read_text(errors="replace") for path in written)
+
+
+HEADER_INJECTIONS: list[dict[str, Any]] = [
+    {"subject": "hello\r\nBcc: victim@example.com"},
+    {"subject": "hello\nBcc: victim@example.com"},
+    {"subject": "hello\rBcc: victim@example.com"},
+    {"subject": "hello\u2028Bcc: victim@example.com"},
+    {"subject": "hello\x00"},
+    {"subject": "hello\x85Bcc: victim@example.com"},
+    {"to": "a@example.com, victim@example.com"},
+    {"to": "a@example.com,victim@example.com"},
+    {"to": "a@example.com;victim@example.com"},
+    {"to": "a@example.com\r\nBcc: victim@example.com"},
+    {"to": "a@example.com\nBcc: victim@example.com"},
+    {"to": "Alice <a@example.com>, victim@example.com"},
+    {"to": "a@example.com\r\n"},
+    {"to": ["a@example.com", "victim@example.com"]},
+    {"bcc": "victim@example.com"},
+]
+
+
+@pytest.mark.parametrize("change", HEADER_INJECTIONS, ids=lambda change: repr(change)[:60])
+def test_email_header_injection_is_refused(service: Service, change: dict[str, Any]) -> None:
+    outbox = Path(service.settings["OUTBOX_DIR"])
+    before = files_under(outbox) if outbox.exists() else set()
+    body = {"to": "a@example.com", "subject": "hello", "body": "hi", **change}
+
+    response = service.post("/emails", body)
+
+    assert response.status == 422, response
+    assert (files_under(outbox) if outbox.exists() else set()) == before
+
+
+def test_a_valid_email_still_has_exactly_its_own_headers(service: Service) -> None:
+    response = service.post(
+        "/emails", {"to": "a@example.com", "subject": "Bcc: not a header", "body": "x\r\nBcc: y"}
+    )
+    [job] = service.wait_for_jobs([response.body["job_id"]])
+
+    assert job["status"] == "succeeded"
+    message = (Path(service.settings["OUTBOX_DIR"]) / f"{job['id']}.eml").read_bytes()
+    headers = message.split(b"\r\n\r\n", 1)[0]
+    assert headers.lower().count(b"\nbcc:") == 0 and not headers.lower().startswith(b"bcc:")
+    assert headers.count(b"\r\nTo: ") == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/emails", {"to": "a@example.com", "subject": "big", "body": "x" * 100_001}),
+        ("/emails", {"to": "a@example.com", "subject": "s" * 10_000, "body": "x"}),
+        ("/files", {"file_name": "big.txt", "content": "x" * 1_000_001}),
+        ("/emails", {"to": "a@example.com", "subject": "big", "body": "x" * 20_000_000}),
+        ("/signup", {"username": "u" * 100_000, "email": "a@example.com"}),
+        ("/reports", {"name": "big", "rows": 10**12}),
+    ],
+    ids=["email-body", "email-subject", "file-content", "20MB-request", "username", "report-rows"],
+)
+def test_oversized_input_is_refused(service: Service, path: str, body: dict[str, Any]) -> None:
+    response = service.post(path, body)
+
+    assert response.status in (413, 422), response.status
+
+
+USERNAMES = [
+    'eve\n{"event": "signup", "username": "admin", "email": "admin@example.com"}',
+    "eve\r\nadmin",
+    "eve\radmin",
+    "eve\u2028admin",
+    "eve\u0085admin",
+    "eve\x00admin",
+    "eve\x1b[2K\x1b[1Gadmin",
+    '"},{"username": "root',
+    "eve\\nadmin",
+    "plain-eve",
+]
+
+
+def test_log_injection_in_usernames_leaves_one_json_line_per_signup(service: Service) -> None:
+    log_file = Path(service.settings["LOG_FILE"])
+    lines_before = log_file.read_text().splitlines() if log_file.exists() else []
+    accepted, job_ids = [], []
+    for username in USERNAMES:
+        response = service.post("/signup", {"username": username, "email": "eve@example.com"})
+        assert response.status in (201, 422), response
+        if response.status == 201:
+            accepted.append(username)
+            job_ids += response.body["job_ids"]
+    jobs = service.wait_for_jobs(job_ids)
+
+    assert {job["status"] for job in jobs} == {"succeeded"}
+    lines = log_file.read_text().splitlines()[len(lines_before) :]
+    assert len(lines) == len(accepted) > 0
+    records = [json.loads(line) for line in lines]
+    assert sorted(record["username"] for record in records) == sorted(accepted)
+    assert {record["event"] for record in records} == {"signup"}
+    forged = USERNAMES[0].split("\n", 1)[1]
+    assert forged not in service.log().splitlines()
+
+
+@pytest.fixture(scope="module")
+def guarded(project: Path, environment: Path, sandbox: Path) -> Iterator[Service]:
+    settings = {"API_TOKEN": TOKEN}
+    with running(Service(project, environment, sandbox / "guarded", settings)) as service:
+        yield service
+
+
+def operations(service: Service) -> list[tuple[str, str]]:
+    schema = service.get("/openapi.json").body
+    return [
+        (method.upper(), path)
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+def test_with_api_token_set_every_protected_endpoint_needs_it(guarded: Service) -> None:
+    found = operations(guarded)
+    protected = [(m, p) for m, p in found if not p.startswith("/health")]
+    unanswered: dict[str, list[int]] = {}
+    for method, path in protected:
+        url = path.replace("{job_id}", "0" * 32).replace("{task_id}", "0" * 32)
+        without = guarded.request(method, url, {})
+        wrong = guarded.request(method, url, {}, headers={"Authorization": f"Bearer {TOKEN}x"})
+        scheme = guarded.request(method, url, {}, headers={"Authorization": f"Basic {TOKEN}"})
+        right = guarded.request(method, url, {}, headers={"Authorization": f"Bearer {TOKEN}"})
+        statuses = [without.status, wrong.status, scheme.status]
+        if statuses != [401, 401, 401] or right.status == 401:
+            unanswered[f"{method} {path}"] = [*statuses, right.status]
+
+    paths = {path for _, path in protected}
+    assert {"/jobs", "/jobs/{job_id}", "/emails", "/files", "/signup", "/register"} <= paths
+    assert {"/reports", "/aggregate"} <= paths
+    assert unanswered == {}
+    assert guarded.get("/health").status == 200
+    assert guarded.get("/openapi.json").status == 200
