@@ -1,0 +1,31 @@
+"""The generated service plus one endpoint whose tracked job does nothing: the machinery alone.
+
+Run by bench/run.py in the generated project's environment, next to the bare app and the
+service itself. POST /job-only validates the same body as POST /emails, records a job
+`queued` before its 202 and runs it after the response (`running`, then `succeeded`),
+through the project's own JobRunner; the job's work is empty.
+"""
+
+import importlib
+import os
+from typing import Any
+
+from fastapi import BackgroundTasks
+
+package = os.environ["BENCH_PACKAGE"]
+create_app = importlib.import_module(f"{package}.app").create_app
+JobRunnerDep: Any = importlib.import_module(f"{package}.jobs.deps").JobRunnerDep
+EmailRequest: Any = importlib.import_module(f"{package}.email.schemas").EmailRequest
+
+app = create_app()
+
+
+async def nothing() -> None:
+    return None
+
+
+@app.post("/job-only", status_code=202)
+async def job_only(
+    body: EmailRequest, tasks: BackgroundTasks, jobs: JobRunnerDep
+) -> dict[str, str]:
+    return {"job_id": await jobs.schedule(tasks, "job_only", nothing)}
