@@ -33,6 +33,7 @@ def celery_config(settings: QueueSettings) -> dict[str, Any]:
         "result_serializer": "json",
         "accept_content": ["json"],
         "result_accept_content": ["json"],
+        "task_default_queue": settings.reports_queue,
         "task_track_started": True,
         "result_expires": settings.result_expires,
         "task_soft_time_limit": settings.report_time_limit,

@@ -13,6 +13,9 @@ class QueueSettings(BaseSettings):
     broker_url: str = "sqla+sqlite:///var/celery-broker.sqlite3"
     """Default: an embedded broker in a SQLite file, so serve + worker need no server."""
     result_backend: str = "db+sqlite:///var/celery-results.sqlite3"
+    reports_queue: str = "reports"
+    """The queue report tasks go to and workers take them from (several services can share
+    one broker, each with its own queue)."""
     result_expires: int = Field(default=86_400, ge=60)
     """Seconds a report's state and result are kept; after that its id reads as unknown."""
     report_time_limit: int = Field(default=300, ge=1)
