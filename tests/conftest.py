@@ -213,8 +213,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if outcomes:
         clean = sum(1 for seen in outcomes.values() if seen == {"passed"})
         failing = sum(1 for seen in outcomes.values() if seen & {"failed", "error"})
+        pairwise = sum(1 for combo in outcomes if combo.startswith("pairs-"))
         terminalreporter.write_sep(
             "-",
-            f"answer combinations: {len(outcomes)} ran, {clean} passed every check, "
-            f"{failing} failed, {len(outcomes) - clean - failing} skipped",
+            f"answer combinations: {len(outcomes)} ran ({len(outcomes) - pairwise} hand-picked, "
+            f"{pairwise} pairwise), {clean} passed every check, {failing} failed, "
+            f"{len(outcomes) - clean - failing} skipped",
         )
