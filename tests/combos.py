@@ -30,6 +30,12 @@ SUPPORTED: dict[str, dict[str, Any]] = {
         "use_docker": True,
         "ci": "github",
     },
+    "celery-rabbitmq": {
+        "background_jobs": ["reports"],
+        "async_clients": False,
+        "task_queue": "celery",
+        "broker": "rabbitmq",
+    },
     **{
         f"only-{job}": {"background_jobs": [job], "async_clients": False, "python_version": "3.11"}
         for job in ALL_JOBS
