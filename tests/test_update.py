@@ -253,6 +253,19 @@ SWITCHES = {
         {"use_docker": True},
     ),
 }
+# What each feature must bring besides its files: (file, text) — its settings, its wiring.
+MARKERS = {
+    "celery": [(".env.example", "BROKER_URL="), (f"src/{PACKAGE}/worker/app.py", "Celery(")],
+    "email": [
+        (".env.example", "SMTP_HOST="),
+        (f"src/{PACKAGE}/features.py", "email.EmailSettings"),
+    ],
+    "docker": [("Dockerfile", "HEALTHCHECK"), ("compose.yaml", "services:")],
+}
+
+
+def has_marker(project: Path, path: str, text: str) -> bool:
+    return (project / path).is_file() and text in (project / path).read_text()
 
 
 def switch(
@@ -282,6 +295,8 @@ def test_turning_a_feature_on_adds_exactly_its_files_and_the_tests_pass(
     assert files_of(project) == files_of(fresh), "update must give what a new copy gives"
     added = set(files_of(project)) - set(files_before)
     assert added, "the feature brings files of its own"
+    for path, text in MARKERS[feature]:
+        assert has_marker(project, path, text), (path, text)
     answers = read_answers(project)
     assert {key: unordered(answers[key]) for key in change} == {
         key: unordered(value) for key, value in change.items()
@@ -300,6 +315,9 @@ def test_turning_a_feature_off_removes_its_files_cleanly(tmp_path: Path, feature
     assert files_of(project) == files_of(fresh), "update must give what a new copy gives"
     removed = set(files_before) - set(files_of(project))
     assert removed, "the feature's files are gone"
+    for path, text in MARKERS[feature]:
+        assert text in files_before.get(path, "")
+        assert not has_marker(project, path, text), (path, text)
     status = git(project, "status", "--porcelain").splitlines()
     assert {line[3:] for line in status if line.startswith(" D")} == removed
 
@@ -348,10 +366,8 @@ def test_update_from_the_previous_release_to_the_current_tree(tmp_path: Path) ->
     commit_and_tag(clone, current_tag)
     project = render(tmp_path / "project", {}, template=clone, vcs_ref=previous_tag)
     git(project, "add", "--all")
-    if git(project, "status", "--porcelain"):
-        git(
-            project, "commit", "--quiet", "-m", "generated"
-        )  # older post-copy tasks might not commit
+    if git(project, "status", "--porcelain"):  # an older post-copy task might not commit
+        git(project, "commit", "--quiet", "-m", "generated")
 
     update(project, vcs_ref=current_tag)
 
