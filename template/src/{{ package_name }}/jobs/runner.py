@@ -60,7 +60,8 @@ class JobRunner:
     async def run(self, job_id: str, kind: str, work: Work, retry: RetryPolicy) -> None:
         try:
             if self._shutting_down:
-                await self.store.interrupt([job_id], INTERRUPTED_REASON)
+                with contextlib.suppress(JobStoreClosedError):  # then the drain recorded it
+                    await self.store.interrupt([job_id], INTERRUPTED_REASON)
                 return
             await self._attempt_until_done(job_id, kind, work, retry)
         except asyncio.CancelledError:
