@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,20 @@ def test_every_setting_has_its_own_comment_line(project) -> None:
         if SETTING_LINE.match(line):
             above = lines[number - 1]
             assert above.startswith("# ") and not SETTING_LINE.match(above), line
+
+
+def test_git_ignores_env_but_keeps_the_example(project) -> None:
+    if not (project / ".git").is_dir():
+        pytest.skip("the project was rendered without its git repository")
+    ignored = subprocess.run(
+        ["git", "check-ignore", ".env", ".env.example", "var/jobs.sqlite3"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert ignored.stdout.split() == [".env", "var/jobs.sqlite3"]
+    tracked = subprocess.run(["git", "ls-files", ".env.example"], cwd=project, capture_output=True,
+                             text=True, check=True)  # fmt: skip
+    assert tracked.stdout.strip() == ".env.example"
