@@ -256,6 +256,16 @@ def test_every_data_setting_points_into_a_named_volume(compose, answers, stages)
             assert services["worker"]["environment"][setting] == api["environment"][setting]
 
 
+def test_compose_sets_only_real_settings(compose, project) -> None:
+    """A misspelt name would be ignored in silence. .env.example lists exactly the settings
+    (tests/test_env_example.py), so it is the reference here."""
+    example = (project / ".env.example").read_text()
+    settings = set(re.findall(r"(?m)^(?:# )?([A-Z][A-Z0-9_]*)=", example))
+
+    for name, service in compose["services"].items():
+        assert set(service.get("environment", {})) <= settings, name
+
+
 def test_docker_waits_for_the_drain_before_killing_a_container(compose, project, answers) -> None:
     timeout = default_shutdown_timeout(project, answers)
     grace = duration_seconds(compose["services"]["api"]["stop_grace_period"])
