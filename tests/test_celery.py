@@ -51,5 +51,5 @@ def test_generated_broker_tests_pass_against_the_real_broker(rendered, broker: s
         {**clean_env(), variable: url, "REQUIRE_BROKERS": "1"},
     )  # fmt: skip
 
-    assert "3 passed" in result.stdout, result.stdout
-    assert "skipped" not in result.stdout
+    assert " passed" in result.stdout, result.stdout
+    assert " skipped" not in result.stdout, result.stdout
