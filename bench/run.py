@@ -485,6 +485,11 @@ def smtp_server(project: Project, delay: float, log: Path) -> Iterator[int]:
         yield port
 
 
+def smtp_settings(port: int) -> dict[str, str]:
+    # The local server speaks plain SMTP: no STARTTLS to upgrade to.
+    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_STARTTLS": "false"}
+
+
 def received(log: Path) -> list[str]:
     return log.read_text(encoding="utf-8").splitlines()
 
@@ -503,9 +508,13 @@ def latencies_ms(data: dict[str, Any]) -> list[float]:
 
 
 def delivery(project: Project, report: Report, count: int) -> None:
-    """Emails/s delivered through a 50 ms SMTP server; POST latency with a 1 s one."""
+    """Emails/s delivered through a 50 ms SMTP server; POST latency with a 1 s one.
+
+    Each scenario: 100 requests one at a time (latency without queueing), then `count`
+    requests over 20 connections (a burst that saturates the server's core).
+    """
     app_cmd = project.uvicorn(f"{PACKAGE}.app:create_app", "--factory")
-    latencies: dict[str, list[float]] = {}
+    single: dict[str, list[float]] = {}
     for label, delay in (("outbox", None), ("SMTP 50 ms", 0.05), ("SMTP 1 s", 1.0)):
         workdir = OUT / f"delivery-{delay}"
         shutil.rmtree(workdir, ignore_errors=True)
@@ -514,36 +523,43 @@ def delivery(project: Project, report: Report, count: int) -> None:
             settings: dict[str, str] = {}
             if delay is not None:
                 port = stack.enter_context(smtp_server(project, delay, log))
-                settings = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port)}
+                settings = smtp_settings(port)
             env = project.env(workdir, **settings)
             server = stack.enter_context(serve("tracked", app_cmd, workdir, env, free_port()))
+            one_by_one = client(project, server, "/emails", 100, 1, EMAIL_BODY)
+            single[label] = latencies_ms(one_by_one)
             started = time.perf_counter()
-            data = client(project, server, "/emails", count, 20, EMAIL_BODY)
-            accepted = sum(1 for _, status, _, _ in data["results"] if status == 202)
-            latencies[label] = latencies_ms(data)
+            burst = client(project, server, "/emails", count, 20, EMAIL_BODY)
+            accepted = sum(1 for _, status, _, _ in burst["results"] if status == 202)
             if delay is not None:
-                wait_for(lambda: len(received(log)) >= accepted, timeout=120)  # noqa: B023
+                wait_for(lambda: len(received(log)) >= accepted + 100, timeout=120)  # noqa: B023
                 elapsed = time.perf_counter() - started
-                delivered = len(received(log))
+                delivered = len(received(log)) - 100
                 if delay == 0.05:
                     report.add(
                         "delivery",
-                        f"{count} emails via a {label} server: delivered, emails/s",
-                        f"{delivered}, {delivered / elapsed:.0f}/s (request to last delivery)",
+                        f"{count} emails in a burst via a {label} server: delivered, rate",
+                        f"{delivered}, {delivered / elapsed:.0f} emails/s (first request to last"
+                        " delivery)",
                     )
                 if delivered != accepted:
                     report.unmet.append(f"delivery {label}: {delivered} of {accepted} delivered")
-        ms = latencies[label]
+        ones, ms = single[label], latencies_ms(burst)
         report.add(
             "delivery",
-            f"POST /emails latency, {label} (20 conns): p50, p99",
+            f"POST /emails, {label}: p50, p99 one at a time | in the burst (20 conns)",
+            f"{percentile(ones, 50):.1f} ms, {percentile(ones, 99):.1f} ms | "
             f"{percentile(ms, 50):.1f} ms, {percentile(ms, 99):.1f} ms",
         )
-        report.latency_series[f"POST /emails, {label}"] = ms
-    slow, fast = percentile(latencies["SMTP 1 s"], 50), percentile(latencies["outbox"], 50)
-    report.add("delivery", "p50 with a 1 s SMTP server / p50 in outbox mode", f"{slow / fast:.2f}x")
-    if slow > 500:
-        report.unmet.append(f"POST /emails p50 grew to {slow:.0f} ms with a 1 s SMTP server")
+        report.latency_series[f"POST /emails one at a time, {label}"] = ones
+    slow, fast = percentile(single["SMTP 1 s"], 50), percentile(single["SMTP 50 ms"], 50)
+    report.add(
+        "delivery", "p50 one at a time: 1 s SMTP server / 50 ms SMTP server", f"{slow / fast:.2f}x"
+    )
+    if slow > 2 * fast:
+        report.unmet.append(
+            f"POST /emails p50 grew from {fast:.1f} to {slow:.1f} ms with a 1 s SMTP server"
+        )
 
 
 def no_loss(project: Project, report: Report, count: int) -> None:
@@ -553,7 +569,7 @@ def no_loss(project: Project, report: Report, count: int) -> None:
     log = workdir / "received.txt"
     app_cmd = project.uvicorn(f"{PACKAGE}.app:create_app", "--factory")
     with smtp_server(project, 0.0, log) as port:
-        env = project.env(workdir, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))
+        env = project.env(workdir, **smtp_settings(port))
         with serve("tracked", app_cmd, workdir, env, free_port()) as server:
             emails = client(project, server, "/emails", count, 50, EMAIL_BODY)
             files = client(project, server, "/files", count, 50, FILE_BODY)
