@@ -23,12 +23,6 @@ class UpstreamFailure(BaseModel):
 UpstreamResult = UpstreamAnswer | UpstreamFailure
 
 
-class Aggregate(BaseModel):
-    job_id: str
-    """The job that records every upstream's response time."""
-    upstreams: list[UpstreamResult]
-
-
 class Registration(BaseModel):
     username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150)]
 
