@@ -5,6 +5,9 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
+
+from .settings import QueueSettings
 
 
 class Pool(StrEnum):
@@ -28,7 +31,12 @@ def worker(
     os.environ.setdefault("REMAP_SIGTERM", "SIGQUIT")
     from .app import create_worker_app
 
+    try:
+        settings = QueueSettings()
+    except ValidationError as error:
+        typer.echo(f"Invalid configuration:\n{error}", err=True)
+        raise typer.Exit(2) from error
     argv = ["worker", f"--loglevel={loglevel.upper()}", f"--pool={pool.value}"]
     if concurrency is not None:
         argv.append(f"--concurrency={concurrency}")
-    create_worker_app().worker_main(argv)
+    create_worker_app(settings).worker_main(argv)
