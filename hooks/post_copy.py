@@ -48,7 +48,8 @@ def make_first_commit() -> str:
 def project_folder() -> str:
     """The new project's folder as the user can `cd` to it from where they ran copier."""
     started_in = os.environ.get("PWD")
-    return os.path.relpath(Path.cwd(), started_in) if started_in else str(Path.cwd())
+    relative = os.path.relpath(Path.cwd(), started_in) if started_in else str(Path.cwd())
+    return min(relative, str(Path.cwd()), key=len)
 
 
 def main(slug: str) -> None:
