@@ -61,14 +61,21 @@ class Mailer:
         self,
         jobs: JobRunner,
         tasks: BackgroundTasks,
-        message: EmailMessage,
+        to: str,
+        subject: str,
+        body: str,
         kind: str = "email",
     ) -> str:
-        """Send `message` after the response, retrying transient failures; return the job id."""
+        """Compose and send a message after the response, retrying transient failures.
+
+        Composing costs more CPU than the rest of the request (the stdlib builds a header
+        object per header), so it happens in the job, off the event loop, not before the 202.
+        """
 
         async def send() -> JobResult:
             # Runs after the response, when `job_id` below is bound: the outbox file is
             # named after the job that wrote it.
+            message = await asyncio.to_thread(self.compose, to, subject, body)
             return await self.deliver(message, job_id)
 
         job_id = await jobs.schedule(tasks, kind, send, self.retry)
@@ -103,7 +110,7 @@ async def open_mailer(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def get_mailer(request: Request) -> Mailer:
+async def get_mailer(request: Request) -> Mailer:
     mailer: Mailer = request.app.state.mailer
     return mailer
 

@@ -12,8 +12,8 @@ router = APIRouter(tags=["email"])
 async def send_email(
     body: EmailRequest, tasks: BackgroundTasks, jobs: JobRunnerDep, mailer: MailerDep
 ) -> EmailAccepted:
-    message = mailer.compose(body.to, body.subject, body.body)
-    return EmailAccepted(job_id=await mailer.schedule(jobs, tasks, message))
+    job_id = await mailer.schedule(jobs, tasks, body.to, body.subject, body.body)
+    return EmailAccepted(job_id=job_id)
 
 
 feature = Feature(name="email", router=router, resources=open_mailer)

@@ -23,7 +23,7 @@ async def http_client(app: FastAPI) -> AsyncIterator[None]:
         yield
 
 
-def get_http_client(request: Request) -> httpx2.AsyncClient:
+async def get_http_client(request: Request) -> httpx2.AsyncClient:
     client: httpx2.AsyncClient = request.app.state.http_client
     return client
 
