@@ -5,6 +5,10 @@ thousand rows), so the generator can enumerate every valid row and, at each step
 one that covers the most value pairs not yet covered. Constraints are a predicate over a
 full row, so a pair that no valid row can hold (celery without reports) is never required.
 
+Why not a library: allpairspy, the usual one, has had no release since 2023, and the
+exhaustive greedy search below is shorter than the glue a library would need for seeds,
+constraints and cost.
+
 Seed rows (the hand-picked combinations) count as already chosen: the generator only adds
 the rows still needed, so the whole matrix is the seeds plus a handful of extra rows.
 """
