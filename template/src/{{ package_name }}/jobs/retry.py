@@ -4,6 +4,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..settings import CoreSettings
+
 
 def never(_: BaseException) -> bool:
     return False
@@ -28,3 +30,13 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy()
+
+
+def backoff(settings: CoreSettings, is_transient: Callable[[BaseException], bool]) -> RetryPolicy:
+    """The JOB_RETRY_* settings, applied to the errors `is_transient` accepts."""
+    return RetryPolicy(
+        attempts=settings.job_retry_attempts,
+        base_delay=settings.job_retry_base_delay,
+        max_delay=settings.job_retry_max_delay,
+        is_transient=is_transient,
+    )

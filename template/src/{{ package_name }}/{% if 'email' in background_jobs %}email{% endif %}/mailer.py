@@ -11,7 +11,7 @@ from typing import Annotated
 import aiosmtplib
 from fastapi import BackgroundTasks, Depends, FastAPI, Request
 
-from ..jobs.retry import RetryPolicy
+from ..jobs.retry import RetryPolicy, backoff
 from ..jobs.runner import JobResult, JobRunner
 from ..settings import CoreSettings
 from .outbox import write_message
@@ -31,12 +31,7 @@ def is_transient(error: BaseException) -> bool:
 
 
 def smtp_retry(settings: CoreSettings) -> RetryPolicy:
-    return RetryPolicy(
-        attempts=settings.job_retry_attempts,
-        base_delay=settings.job_retry_base_delay,
-        max_delay=settings.job_retry_max_delay,
-        is_transient=is_transient,
-    )
+    return backoff(settings, is_transient)
 
 
 class Mailer:

@@ -4,7 +4,7 @@ import logging
 
 import httpx2
 
-from ..jobs.retry import RetryPolicy
+from ..jobs.retry import RetryPolicy, backoff
 from ..jobs.runner import JobResult
 from ..settings import CoreSettings
 
@@ -22,12 +22,7 @@ def is_transient(error: BaseException) -> bool:
 
 
 def webhook_retry(settings: CoreSettings) -> RetryPolicy:
-    return RetryPolicy(
-        attempts=settings.job_retry_attempts,
-        base_delay=settings.job_retry_base_delay,
-        max_delay=settings.job_retry_max_delay,
-        is_transient=is_transient,
-    )
+    return backoff(settings, is_transient)
 
 
 async def notify_admin(client: httpx2.AsyncClient, url: str | None, username: str) -> JobResult:
