@@ -25,6 +25,12 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
+def cancelled_earlier() -> bool:
+    """Whether this task was cancelled by a job before this one (a shutdown cut it off)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 class JobRunner:
     """Schedules jobs on a response's BackgroundTasks and keeps their records true.
 
@@ -59,7 +65,7 @@ class JobRunner:
 
     async def run(self, job_id: str, kind: str, work: Work, retry: RetryPolicy) -> None:
         try:
-            if self._shutting_down:
+            if self._shutting_down or cancelled_earlier():
                 with contextlib.suppress(JobStoreClosedError):  # then the drain recorded it
                     await self.store.interrupt([job_id], INTERRUPTED_REASON)
                 return
@@ -68,8 +74,8 @@ class JobRunner:
             # uvicorn cancels what still runs once SHUTDOWN_TIMEOUT is up. Recorded here, the
             # cancellation ends quietly: re-raised, it would be logged as "Exception in ASGI
             # application" with a traceback per job. The jobs queued after this one in the
-            # same response are then recorded interrupted without starting.
-            self._shutting_down = True
+            # same response see the task's pending cancellation and are recorded interrupted
+            # without starting; other responses' jobs are not affected.
             logger.warning("job %s (%s) interrupted by shutdown", job_id, kind)
             # Past the drain the store is closed, and the drain has recorded this job already.
             with contextlib.suppress(JobStoreClosedError):
