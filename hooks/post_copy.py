@@ -1,14 +1,21 @@
-"""Runs once after `copier copy`: make the new project a git repository ready for `copier update`.
+"""Runs once after `copier copy`: make the new project ready for `copier update`.
 
-Copier runs it from the new project's folder. It never fails the copy: a missing git
-or identity only changes what it prints. Set SKIP_GIT_INIT=1 to leave git alone.
+Copier runs it from the new project's folder. It records the template's absolute path when the
+copy named it by a relative one, and makes the project a git repository with a first commit.
+It never fails the copy: a missing git or identity only changes what it prints. Set
+SKIP_GIT_INIT=1 to leave git alone.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml  # Copier's own dependency: this script runs on Copier's Python
+
+ANSWERS_FILE = Path(".copier-answers.yml")
 
 # Used only when the user has no git identity of their own, so the first commit can be made.
 FALLBACK_IDENTITY = ["-c", "user.name=fastapi-bg-template", "-c", "user.email=template@localhost"]
@@ -45,6 +52,32 @@ def make_first_commit() -> str:
     return "Created a git repository with a first commit: `copier update` is ready to use."
 
 
+def record_absolute_source() -> str | None:
+    """`copier copy . ../myapp` records `_src_path: .`, which `copier update` would resolve
+    against the project itself. Record the template's absolute path instead.
+
+    A relative path names a folder relative to where copier ran, which the shell's PWD tells;
+    the folder must hold this template's copier.yml. URLs, `gh:` shortcuts and absolute paths
+    are left as they are.
+    """
+    if not ANSWERS_FILE.is_file():
+        return None
+    source = str(yaml.safe_load(ANSWERS_FILE.read_text()).get("_src_path", ""))
+    if not source or ":" in source or source.startswith("~") or os.path.isabs(source):
+        return None
+    started_in = os.environ.get("PWD")
+    template = Path(started_in, source).resolve() if started_in else None
+    if template is None or not (template / "copier.yml").is_file():
+        return (
+            f"The template was named by a relative path ({source!r}): before `copier update`, set "
+            f"_src_path in {ANSWERS_FILE} to its absolute path (or its git URL)."
+        )
+    line = yaml.safe_dump({"_src_path": str(template)}, allow_unicode=True, width=1000)
+    text = re.sub(r"(?m)^_src_path:.*\n", lambda _: line, ANSWERS_FILE.read_text(), count=1)
+    ANSWERS_FILE.write_text(text)
+    return f"Recorded the template's absolute path for `copier update`: {template}"
+
+
 def project_folder() -> str:
     """The new project's folder as the user can `cd` to it from where they ran copier."""
     started_in = os.environ.get("PWD")
@@ -53,6 +86,8 @@ def project_folder() -> str:
 
 
 def main(slug: str) -> None:
+    if message := record_absolute_source():
+        print(message)
     print(make_first_commit())
     print(
         "\nNext steps:\n"
