@@ -1,9 +1,10 @@
 """Runs once after `copier copy`: make the new project ready for `copier update`.
 
 Copier runs it from the new project's folder. It records the template's absolute path when the
-copy named it by a relative one, and makes the project a git repository with a first commit.
-It never fails the copy: a missing git or identity only changes what it prints. Set
-SKIP_GIT_INIT=1 to leave git alone.
+copy named it by a relative one, locks the dependencies in uv.lock (`uv lock`), and makes the
+project a git repository with a first commit. It never fails the copy: a missing uv, index, git
+or identity only changes what it prints. Set SKIP_UV_LOCK=1 to skip the lock (then run
+`uv lock` yourself), SKIP_GIT_INIT=1 to leave git alone.
 """
 
 import os
@@ -16,6 +17,9 @@ from pathlib import Path
 import yaml  # Copier's own dependency: this script runs on Copier's Python
 
 ANSWERS_FILE = Path(".copier-answers.yml")
+
+# Resolving every dependency from an index takes seconds; a stalled index must not hang the copy.
+LOCK_TIMEOUT = 300
 
 # Used only when the user has no git identity of their own, so the first commit can be made.
 FALLBACK_IDENTITY = ["-c", "user.name=fastapi-bg-template", "-c", "user.email=template@localhost"]
@@ -31,6 +35,46 @@ def inside_a_repository() -> bool:
 
 def has_identity() -> bool:
     return bool(git("config", "user.email").stdout.strip())
+
+
+def find_uv() -> str | None:
+    """uv on PATH, or the one installed next to Copier (the `uv` package, as in the README)."""
+    if found := shutil.which("uv"):
+        return found
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        return None
+    try:
+        return str(find_uv_bin())
+    except FileNotFoundError:
+        return None
+
+
+def create_lock() -> str:
+    without = (
+        "The Dockerfile and the CI workflow install from uv.lock; until it exists, "
+        "`pip install -e '.[dev]'` works without it."
+    )
+    if os.environ.get("SKIP_UV_LOCK") == "1":
+        return f"SKIP_UV_LOCK=1: no uv.lock created; run `uv lock`. {without}"
+    uv = find_uv()
+    if uv is None:
+        return f"uv not found: no uv.lock created; install uv, then run `uv lock`. {without}"
+    try:
+        result = subprocess.run(
+            [uv, "lock", "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=LOCK_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return f"`uv lock` took over {LOCK_TIMEOUT} s (no index?): run it again later. {without}"
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"`uv lock` failed ({reason}): no uv.lock created; run it again later. {without}"
+    return "Locked every dependency's exact version in uv.lock (refresh it with `uv lock`)."
 
 
 def make_first_commit() -> str:
@@ -88,6 +132,7 @@ def project_folder() -> str:
 def main(slug: str) -> None:
     if message := record_absolute_source():
         print(message)
+    print(create_lock())
     print(make_first_commit())
     print(
         "\nNext steps:\n"

@@ -24,20 +24,38 @@ PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 
 Answers = Mapping[str, Any]
 
+# The post-copy task's `uv lock` resolves every dependency from an index: seconds per copy, for
+# nothing the matrix checks. Every copy the suite makes skips it (copier run as a command
+# inherits this; render() hands it to copier's tasks), except tests/test_lock.py's.
+os.environ.setdefault("SKIP_UV_LOCK", "1")
+
 
 def render(
-    destination: Path, answers: Answers, *, template: Path = ROOT, vcs_ref: str = "HEAD"
+    destination: Path,
+    answers: Answers,
+    *,
+    template: Path = ROOT,
+    vcs_ref: str = "HEAD",
+    lock: bool = False,
 ) -> Path:
-    """`copier copy` the template (working tree by default) with these answers."""
-    copier.run_copy(
-        str(template),
-        destination,
-        data=dict(answers),
-        defaults=True,
-        unsafe=True,
-        quiet=True,
-        vcs_ref=vcs_ref,
-    )
+    """`copier copy` the template (working tree by default) with these answers.
+
+    Without `lock`, the post-copy task skips `uv lock` (SKIP_UV_LOCK, set below).
+    """
+    with local.env():
+        if lock:
+            local.env.pop("SKIP_UV_LOCK", None)
+        else:
+            local.env["SKIP_UV_LOCK"] = "1"
+        copier.run_copy(
+            str(template),
+            destination,
+            data=dict(answers),
+            defaults=True,
+            unsafe=True,
+            quiet=True,
+            vcs_ref=vcs_ref,
+        )
     return destination
 
 

@@ -70,6 +70,14 @@ class TestGitHubWorkflow:
 
         assert {"ruff check .", "ruff format --check .", "mypy"} <= set(commands)
 
+    def test_lint_and_test_jobs_install_exactly_the_locked_versions(self, workflow) -> None:
+        for name in ("lint", "test"):
+            commands = steps_running(workflow["jobs"][name])
+            installs = [cmd for cmd in commands if "install" in cmd or "sync" in cmd]
+
+            assert any(command.startswith("uv sync --locked --extra dev") for command in installs)
+            assert not any("pip install -e" in command for command in installs), name
+
     def test_tests_run_on_the_chosen_python(self, workflow, project) -> None:
         answers = read_answers(project)
         jobs = workflow["jobs"]

@@ -140,19 +140,23 @@ def test_dockerfile_builds_in_one_stage_and_runs_in_another(stages, answers) -> 
     image = f"python:{answers['python_version']}-slim-bookworm"
 
     assert builder.base == image and final.base == image
-    assert any("uv pip install" in run_ for run_ in builder.all("RUN"))
+    installs = [without_flags(run_) for run_ in builder.all("RUN") if "uv sync" in run_]
+    assert installs and all(run_.startswith("uv sync --locked --no-dev") for run_ in installs)
     assert not any("pip install" in run_ for run_ in final.all("RUN")), "install in the builder"
     assert final.all("COPY") == ["--from=builder /opt/venv /opt/venv"]
 
 
-def test_dependencies_are_installed_before_the_source_is_copied(stages) -> None:
+def test_locked_dependencies_are_installed_before_the_source_is_copied(stages) -> None:
     builder = stages[0]
     steps = [(name, without_flags(arguments)) for name, arguments in builder.instructions]
-    copy_pyproject = steps.index(("COPY", "pyproject.toml ./"))
-    install_dependencies = steps.index(("RUN", "uv pip install -r pyproject.toml"))
+    copy_lock = steps.index(("COPY", "pyproject.toml uv.lock ./"))
+    install_dependencies = steps.index(("RUN", "uv sync --locked --no-dev --no-install-project"))
     copy_source = steps.index(("COPY", "src ./src"))
+    install_project = steps.index(("RUN", "uv sync --locked --no-dev --no-editable"))
 
-    assert copy_pyproject < install_dependencies < copy_source
+    assert copy_lock < install_dependencies < copy_source < install_project
+    assert builder.env["UV_PROJECT_ENVIRONMENT"] == "/opt/venv"
+    assert builder.env["UV_PYTHON_DOWNLOADS"] == "never"
 
 
 def test_final_image_runs_the_service_as_a_non_root_user(stages, answers) -> None:
@@ -178,7 +182,7 @@ def test_dockerignore_keeps_data_environments_and_secrets_out(project) -> None:
     }
 
     assert {"var", ".venv", ".git", ".env", "**/__pycache__", ".mypy_cache"} <= ignored
-    assert not {"src", "pyproject.toml", "README.md"} & ignored
+    assert not {"src", "pyproject.toml", "uv.lock", "README.md"} & ignored
 
 
 # --- compose.yaml ---------------------------------------------------------------------------
@@ -331,11 +335,16 @@ def test_dockerfile_install_and_start_steps_serve_health_outside_docker(
     project, answers, stages, tmp_path
 ) -> None:
     """Replays the builder stage (ENV, COPY, RUN) with /opt/venv mapped to a temporary folder,
-    then starts the final stage's CMD with its ENV in an empty folder, as in the image."""
+    then starts the final stage's CMD with its ENV in an empty folder, as in the image.
+
+    The matrix renders without uv.lock (SKIP_UV_LOCK=1, for speed): it is created here, in a copy
+    of the project, by the command the post-copy task runs."""
     interpreter = find_interpreter(answers["python_version"])
     if interpreter is None:
         pytest.skip(f"Python {answers['python_version']} is not installed on this machine")
     builder, final = stages
+    project = Path(shutil.copytree(project, tmp_path / "project"))
+    run([uv(), "lock", "--quiet"], project, timeout=300)
     venv = tmp_path / "opt-venv"
     base = tmp_path / "base-python"  # plays the base image's own Python
     run([uv(), "venv", "--quiet", "--seed", "--python", interpreter, str(base)], tmp_path)
@@ -348,6 +357,9 @@ def test_dockerfile_install_and_start_steps_serve_health_outside_docker(
     build_env = docker_env(builder, {**os.environ, "PATH": f"{base}/bin:{os.environ['PATH']}"})
     # These change how fast and how big, not what gets installed: skipped here to save time.
     del build_env["PIP_NO_CACHE_DIR"], build_env["UV_COMPILE_BYTECODE"]
+    # uv builds /opt/venv from the base image's python3.X; here, from the interpreter found for it.
+    assert build_env["UV_PYTHON"] == f"python{answers['python_version']}"
+    build_env["UV_PYTHON"] = interpreter
     context = tmp_path / "app"
     context.mkdir()
     for name, arguments in builder.instructions:
