@@ -1,7 +1,5 @@
 """Settings every generated service has, whichever features were chosen."""
 
-from pathlib import Path
-
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -9,7 +7,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class CoreSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    jobs_db: Path = Path("var/jobs.sqlite3")
     api_token: SecretStr | None = None
     shutdown_timeout: int = Field(default=10, ge=0)
     job_retry_attempts: int = Field(default=4, ge=1)

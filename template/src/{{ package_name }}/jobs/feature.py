@@ -1,13 +1,21 @@
+import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from ..feature import Feature
-from ..settings import CoreSettings
+from .engine import open_database
+from .errors import JobStoreUnavailableError
+from .leases import keep_lease, sweep
+from .retention import keep_pruning
 from .router import router
 from .runner import JobRunner
+from .settings import JobsSettings
 from .store import JobStore
 
 logger = logging.getLogger(__name__)
@@ -15,20 +23,74 @@ logger = logging.getLogger(__name__)
 # After uvicorn's graceful timeout cancels the jobs still running, how long their
 # cancellation handlers get to record themselves before the rest are recorded here.
 CANCELLATION_GRACE = 1.0
+READINESS_DEADLINE = 3.0
+"""Longer than SQLite's busy timeout, so a held lock reads as the cause, not a time-out."""
+RETRY_AFTER_SECONDS = 5
+
+
+@asynccontextmanager
+async def in_background(work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    task = asyncio.create_task(work)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @asynccontextmanager
 async def job_runner(app: FastAPI) -> AsyncIterator[None]:
-    settings: CoreSettings = app.state.settings
-    store = JobStore(settings.jobs_db)
-    if stale := await store.open():
-        logger.warning("recorded %d job(s) left unfinished by a previous run as interrupted", stale)
-    app.state.jobs = JobRunner(store)
+    settings: JobsSettings = app.state.settings
+    store = JobStore(open_database(settings))
+    await store.open()
     try:
-        yield
+        await store.renew_lease(settings.jobs_lease_seconds)
+        await sweep(store)
+        app.state.jobs = runner = JobRunner(store, settings.jobs_max_concurrency)
+        async with contextlib.AsyncExitStack() as stack:
+            await stack.enter_async_context(
+                in_background(keep_lease(store, settings.jobs_lease_seconds))
+            )
+            if settings.jobs_retention_days > 0:
+                await stack.enter_async_context(
+                    in_background(keep_pruning(store, settings.jobs_retention_days))
+                )
+            try:
+                yield
+            finally:
+                await runner.drain(CANCELLATION_GRACE)
+        with contextlib.suppress(JobStoreUnavailableError):
+            await store.release_lease()
     finally:
-        await app.state.jobs.drain(CANCELLATION_GRACE)
         await store.close()
 
 
-feature = Feature(name="jobs", router=router, resources=job_runner)
+async def store_ready(app: FastAPI) -> str | None:
+    """Ready while the store takes a write: renewing the lease is one, and a useful one."""
+    runner: JobRunner = app.state.jobs
+    settings: JobsSettings = app.state.settings
+    try:
+        await runner.store.renew_lease(settings.jobs_lease_seconds, READINESS_DEADLINE)
+    except JobStoreUnavailableError as error:
+        return str(error)
+    return None
+
+
+async def store_unavailable(request: Request, error: JobStoreUnavailableError) -> JSONResponse:
+    """A job that cannot be recorded is not accepted: 503, and when to try again."""
+    logger.warning("%s %s answered 503: %s", request.method, request.url.path, error)
+    return JSONResponse(
+        {"detail": f"the jobs store is unavailable: {error}"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+feature = Feature(
+    name="jobs",
+    router=router,
+    resources=job_runner,
+    ready=store_ready,
+    error_handlers={JobStoreUnavailableError: store_unavailable},
+)

@@ -16,6 +16,7 @@ class JobStatus(StrEnum):
 
 
 UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
+FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.INTERRUPTED)
 
 
 class Job(BaseModel):
@@ -27,6 +28,8 @@ class Job(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    owner: str | None = None
+    """The service process that accepted the job (host:pid:id), while its record says so."""
 
 
 class JobRecord(Job):

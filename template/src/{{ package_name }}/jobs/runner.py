@@ -9,9 +9,10 @@ from typing import Any
 
 from fastapi import BackgroundTasks
 
+from .errors import JobStoreClosedError, JobStoreUnavailableError, describe
 from .models import JobStatus
 from .retry import NO_RETRY, RetryPolicy
-from .store import JobStore, JobStoreClosedError
+from .store import JobStore
 
 logger = logging.getLogger(__name__)
 
@@ -19,10 +20,6 @@ JobResult = dict[str, Any] | None
 Work = Callable[[], Awaitable[JobResult]]
 
 INTERRUPTED_REASON = "the service shut down before the job finished"
-
-
-def describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def cancelled_earlier() -> bool:
@@ -34,15 +31,17 @@ def cancelled_earlier() -> bool:
 class JobRunner:
     """Schedules jobs on a response's BackgroundTasks and keeps their records true.
 
-    A job is recorded `queued` before the endpoint answers. Its work runs after the
-    response; every failure is caught, logged with the job's id and kind, and recorded,
-    so it never stops the next job of the same response. Transient failures are
-    retried with backoff. On shutdown, whatever has not finished is recorded
-    `interrupted`, never left looking alive.
+    A job is recorded `queued` before the endpoint answers (or the endpoint answers 503).
+    Its work runs after the response, at most `max_concurrency` jobs at once, and is
+    recorded `running` when it starts. Every failure is caught, logged with the job's
+    id and kind, and recorded, so it never stops the next job of the same response.
+    Transient failures are retried with backoff. On shutdown, whatever has not
+    finished is recorded `interrupted`, never left looking alive.
     """
 
-    def __init__(self, store: JobStore) -> None:
+    def __init__(self, store: JobStore, max_concurrency: int = 100) -> None:
         self.store = store
+        self._slots = asyncio.Semaphore(max_concurrency)
         self._unfinished: set[str] = set()
         self._all_finished = asyncio.Event()
         self._all_finished.set()
@@ -66,10 +65,12 @@ class JobRunner:
     async def run(self, job_id: str, kind: str, work: Work, retry: RetryPolicy) -> None:
         try:
             if self._shutting_down or cancelled_earlier():
-                with contextlib.suppress(JobStoreClosedError):  # then the drain recorded it
+                # Closed: the drain recorded it. Unavailable: the lease sweep will.
+                with contextlib.suppress(JobStoreClosedError, JobStoreUnavailableError):
                     await self.store.interrupt([job_id], INTERRUPTED_REASON)
                 return
-            await self._attempt_until_done(job_id, kind, work, retry)
+            async with self._slots:
+                await self._attempt_until_done(job_id, kind, work, retry)
         except asyncio.CancelledError:
             # uvicorn cancels what still runs once SHUTDOWN_TIMEOUT is up. Recorded here, the
             # cancellation ends quietly: re-raised, it would be logged as "Exception in ASGI
@@ -78,7 +79,7 @@ class JobRunner:
             # without starting; other responses' jobs are not affected.
             logger.warning("job %s (%s) interrupted by shutdown", job_id, kind)
             # Past the drain the store is closed, and the drain has recorded this job already.
-            with contextlib.suppress(JobStoreClosedError):
+            with contextlib.suppress(JobStoreClosedError, JobStoreUnavailableError):
                 await asyncio.shield(self.store.interrupt([job_id], INTERRUPTED_REASON))
         finally:
             self._forget(job_id)
@@ -122,5 +123,10 @@ class JobRunner:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._all_finished.wait(), timeout=grace)
         if leftover := sorted(self._unfinished):
-            count = await self.store.interrupt(leftover, INTERRUPTED_REASON)
+            try:
+                count = await self.store.interrupt(leftover, INTERRUPTED_REASON)
+            except JobStoreUnavailableError as error:
+                # Their owner's lease ends with this process: a live process records them.
+                logger.error("could not record %d unfinished job(s): %s", len(leftover), error)
+                return
             logger.warning("recorded %d unfinished job(s) as interrupted at shutdown", count)

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 import httpx2
 
-from ..jobs.runner import JobResult, describe
+from ..jobs.errors import describe
+from ..jobs.runner import JobResult
 from .schemas import UpstreamAnswer, UpstreamFailure, UpstreamResult
 
 logger = logging.getLogger(__name__)

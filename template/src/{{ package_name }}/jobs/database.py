@@ -1,0 +1,46 @@
+"""What the jobs store needs from a database engine (SQLite or PostgreSQL).
+
+The store and its queries speak through this interface only; the engine module says
+how to connect, how transactions begin and end, and which errors mean "unavailable".
+Queries are written once, with `?` placeholders; an engine rewrites them if it must.
+"""
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+Connection = Any
+"""The engine's own connection object (sqlite3.Connection, psycopg.Connection)."""
+
+
+class Database(Protocol):
+    name: str
+    """The setting that names the store, as operators know it: 'JOBS_DB=var/jobs.sqlite3'."""
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest version; safe when several processes start at once."""
+
+    def exists(self) -> bool:
+        """Whether a service has created the store (a missing SQLite file has not)."""
+
+    def connect(self) -> Connection:
+        """A connection for the writer thread."""
+
+    def connect_reader(self) -> Connection:
+        """A connection for reads, which never wait behind the writer's transactions."""
+
+    def ensure_current(self, connection: Connection) -> Connection:
+        """The connection, or a new one if the store moved under it (a replaced file)."""
+
+    def begin(self, connection: Connection) -> None: ...
+
+    def commit(self, connection: Connection) -> None: ...
+
+    def rollback(self, connection: Connection) -> None: ...
+
+    def close(self, connection: Connection) -> None: ...
+
+    def execute(self, connection: Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement; return its cursor (rowcount, fetchone, fetchall, iteration)."""
+
+    def is_unavailable(self, error: BaseException) -> bool:
+        """Whether `error` is the database's state (locked, full, gone), not the statement's."""

@@ -1,0 +1,22 @@
+"""What can go wrong with the jobs store, as the rest of the service sees it."""
+
+
+class JobStoreUnavailableError(RuntimeError):
+    """The store cannot take a write right now (locked, full, read-only, unreachable).
+
+    A request that needed the write answers 503 with Retry-After; the message names the
+    setting and the cause, and the store recovers by itself once the cause is gone.
+    """
+
+
+class JobStoreClosedError(RuntimeError):
+    """A write came after the store closed (a job still unwinding at process exit)."""
+
+
+class JobStoreStartupError(RuntimeError):
+    """The store cannot be opened at start-up; the message is one line for the operator."""
+
+
+def describe(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__

@@ -1,0 +1,177 @@
+"""Every statement the service runs on the jobs store, written once for every engine."""
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .database import Connection, Database
+from .models import FINISHED, UNFINISHED, JobRecord, JobStatus
+
+COLUMNS = "id, kind, status, attempts, error, result, created_at, started_at, finished_at, owner"
+SELECT_JOBS = f"SELECT {COLUMNS} FROM jobs"  # noqa: S608 -- constant column list
+NEWEST_FIRST = " ORDER BY created_at DESC, id DESC LIMIT ?"
+# Jobs created before the cursor job (row values: the (created_at, id) index serves both).
+BEFORE = "(created_at, id) < (SELECT created_at, id FROM jobs WHERE id = ?)"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_datetime(value: datetime | str | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+def row_to_job(row: Sequence[Any]) -> JobRecord:
+    id_, kind, status, attempts, error, result, created, started, finished, owner = row
+    created_at = as_datetime(created)
+    assert created_at is not None
+    return JobRecord(
+        id=id_,
+        kind=kind,
+        status=JobStatus(status),
+        attempts=attempts,
+        error=error,
+        result=json.loads(result) if result else None,
+        created_at=created_at,
+        started_at=as_datetime(started),
+        finished_at=as_datetime(finished),
+        owner=owner,
+    )
+
+
+def placeholders(values: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def insert_job(db: Database, connection: Connection, job_id: str, kind: str, owner: str) -> None:
+    db.execute(
+        connection,
+        "INSERT INTO jobs (id, kind, status, attempts, created_at, owner)"
+        " VALUES (?, ?, ?, 0, ?, ?)",
+        (job_id, kind, JobStatus.QUEUED.value, now(), owner),
+    )
+
+
+def mark_started(
+    db: Database, connection: Connection, job_id: str, attempt: int, at: datetime
+) -> None:
+    db.execute(
+        connection,
+        "UPDATE jobs SET status = ?, attempts = ?, started_at = COALESCE(started_at, ?)"
+        " WHERE id = ?",
+        (JobStatus.RUNNING.value, attempt, at, job_id),
+    )
+
+
+def mark_finished(
+    db: Database,
+    connection: Connection,
+    job_id: str,
+    status: JobStatus,
+    error: str | None,
+    result: dict[str, Any] | None,
+    at: datetime,
+) -> None:
+    encoded = json.dumps(result) if result is not None else None
+    db.execute(
+        connection,
+        "UPDATE jobs SET status = ?, error = ?, result = ?, finished_at = ? WHERE id = ?",
+        (status.value, error, encoded, at, job_id),
+    )
+
+
+def mark_interrupted(
+    db: Database, connection: Connection, job_ids: Sequence[str], reason: str
+) -> int:
+    """Record the named jobs interrupted, those still unfinished."""
+    if not job_ids:
+        return 0
+    statuses = [status.value for status in UNFINISHED]
+    cursor = db.execute(
+        connection,
+        "UPDATE jobs SET status = ?, error = ?, finished_at = ?"  # noqa: S608 -- only `?`s added
+        f" WHERE status IN ({placeholders(statuses)}) AND id IN ({placeholders(job_ids)})",
+        (JobStatus.INTERRUPTED.value, reason, now(), *statuses, *job_ids),
+    )
+    return int(cursor.rowcount)
+
+
+def renew_lease(
+    db: Database, connection: Connection, instance: str, host: str, pid: int, seconds: float
+) -> None:
+    """This process is alive for `seconds` more: its unfinished jobs are its own business."""
+    at = now()
+    db.execute(
+        connection,
+        "INSERT INTO instances (id, host, pid, started_at, lease_expires_at)"
+        " VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET lease_expires_at = excluded.lease_expires_at",
+        (instance, host, pid, at, at + timedelta(seconds=seconds)),
+    )
+
+
+def release_lease(db: Database, connection: Connection, instance: str) -> None:
+    db.execute(connection, "DELETE FROM instances WHERE id = ?", (instance,))
+
+
+def sweep_expired(db: Database, connection: Connection, reason: str) -> int:
+    """Record interrupted the unfinished jobs whose owner's lease has expired; forget the owners.
+
+    Only those: a live process's jobs are never touched, whatever process runs this.
+    """
+    at = now()
+    statuses = [status.value for status in UNFINISHED]
+    cursor = db.execute(
+        connection,
+        "UPDATE jobs SET status = ?, error = ?, finished_at = ?"  # noqa: S608 -- only `?`s added
+        f" WHERE status IN ({placeholders(statuses)}) AND NOT EXISTS ("
+        "SELECT 1 FROM instances WHERE instances.id = jobs.owner"
+        " AND instances.lease_expires_at > ?)",
+        (JobStatus.INTERRUPTED.value, reason, at, *statuses, at),
+    )
+    db.execute(connection, "DELETE FROM instances WHERE lease_expires_at <= ?", (at,))
+    return int(cursor.rowcount)
+
+
+def delete_finished_before(
+    db: Database, connection: Connection, cutoff: datetime, batch: int
+) -> int:
+    """Delete up to `batch` finished records older than `cutoff`; return how many."""
+    statuses = [status.value for status in FINISHED]
+    cursor = db.execute(
+        connection,
+        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at < ?"  # noqa: S608
+        f" AND status IN ({placeholders(statuses)}) LIMIT ?)",
+        (cutoff, *statuses, batch),
+    )
+    return int(cursor.rowcount)
+
+
+def select_job(db: Database, connection: Connection, job_id: str) -> JobRecord | None:
+    row = db.execute(connection, SELECT_JOBS + " WHERE id = ?", (job_id,)).fetchone()
+    return row_to_job(row) if row else None
+
+
+def select_jobs(
+    db: Database,
+    connection: Connection,
+    status: JobStatus | None = None,
+    limit: int = 50,
+    before: str | None = None,
+) -> list[JobRecord]:
+    """Newest first, optionally only one status, optionally older than the job `before`."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    if status is not None:
+        conditions.append("status = ?")
+        params.append(status.value)
+    if before is not None:
+        conditions.append(BEFORE)
+        params.append(before)
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    rows = db.execute(connection, SELECT_JOBS + where + NEWEST_FIRST, (*params, limit))
+    return [row_to_job(row) for row in rows.fetchall()]

@@ -1,0 +1,38 @@
+"""Bounded: finished job records older than JOBS_RETENTION_DAYS are deleted in small batches."""
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from .errors import JobStoreUnavailableError
+from .queries import now
+from .store import JobStore
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+"""Records per transaction: each holds the write lock for a few milliseconds only."""
+PAUSE = 0.05
+"""Seconds between batches, in which the requests' writes go first."""
+INTERVAL = 300.0
+"""Seconds between prunes while the service runs."""
+
+
+async def prune(store: JobStore, older_than_days: float) -> int:
+    """Delete every finished record older than the given age; return how many."""
+    cutoff = now() - timedelta(days=older_than_days)
+    deleted = 0
+    while (count := await store.prune(cutoff, BATCH)) > 0:
+        deleted += count
+        await asyncio.sleep(PAUSE)
+    return deleted
+
+
+async def keep_pruning(store: JobStore, older_than_days: float) -> None:
+    while True:
+        try:
+            if deleted := await prune(store, older_than_days):
+                logger.info("pruned %d job record(s) older than %g days", deleted, older_than_days)
+        except JobStoreUnavailableError as error:
+            logger.warning("pruning job records failed, trying again later: %s", error)
+        await asyncio.sleep(INTERVAL)

@@ -1,0 +1,271 @@
+"""One database thread that commits many job-record writes at once, and survives any fault.
+
+Every write is queued to the thread. It takes whatever has queued up since its last
+commit and commits it in one transaction (group commit), so a burst of requests costs
+a few commits rather than one each, and the event loop never waits on the database.
+Both hand-overs are batched: what the event loop submits in one turn reaches the
+thread as one item, and the waiters of a whole batch are woken by one callback.
+
+A fault (a lock held too long, a full disk, a lost connection) fails the batch, never
+the thread: a write somebody waits for fails at once with `JobStoreUnavailableError`
+(the request answers 503), and a write nobody waits for (a job's progress and final
+record) is kept and tried again, in order, until the database takes it.
+"""
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .database import Connection, Database
+from .errors import JobStoreClosedError, JobStoreUnavailableError, describe
+
+logger = logging.getLogger(__name__)
+
+Operation = Callable[[Connection], Any]
+MAX_BATCH = 500
+RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0)
+"""Seconds between attempts at writes that must not be lost, while the database fails."""
+CLOSE_FLUSH_SECONDS = 3.0
+"""At shutdown, how long the thread keeps trying to write what is left before giving up."""
+
+
+@dataclass(eq=False)
+class Write:
+    operation: Operation
+    future: "asyncio.Future[Any] | None" = None
+    """Who waits for the commit, if anybody does."""
+    durable: bool = False
+    """Kept and tried again while the database is unavailable, until it commits."""
+    claimed: bool = field(default=False)
+    """Taken into a transaction: from then on, its waiter gets the outcome."""
+    withdrawn: bool = field(default=False)
+
+
+Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
+
+
+class Writer:
+    """The database thread and the queue that feeds it."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.problem: str | None = None
+        """Why the last transaction failed, until one succeeds again."""
+        self._queue: queue.SimpleQueue[list[Write] | None] = queue.SimpleQueue()
+        self._submitted: list[Write] = []
+        self._retrying: list[Write] = []
+        self._claiming = threading.Lock()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    def start(self, connection: Connection) -> None:
+        self._thread = threading.Thread(
+            target=self._serve, args=(connection,), name="job-store", daemon=True
+        )
+        self._thread.start()
+
+    async def stop(self) -> None:
+        if self._thread is not None:
+            self._closed = True
+            self._hand_over()
+            self._queue.put(None)
+            await asyncio.to_thread(self._thread.join)
+            self._thread = None
+
+    def submit_nowait(self, operation: Operation) -> None:
+        """Queue a write nobody waits for; it commits in order, retried until it does."""
+        self._enqueue(Write(operation, durable=True))
+
+    async def run_durably(self, operation: Operation) -> Any:
+        """Commit `operation`, waiting as long as the database stays unavailable."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._enqueue(Write(operation, future, durable=True))
+        return await future
+
+    async def run(self, operation: Operation, deadline: float) -> Any:
+        """Commit `operation`, or fail with JobStoreUnavailableError within `deadline` s."""
+        write = Write(operation, asyncio.get_running_loop().create_future())
+        self._enqueue(write)
+        assert write.future is not None
+        try:
+            return await asyncio.wait_for(asyncio.shield(write.future), deadline)
+        except TimeoutError:
+            if self._withdraw(write):
+                raise JobStoreUnavailableError(
+                    self.problem or f"no commit within {deadline:g} s"
+                ) from None
+            # Already inside a transaction: its outcome is moments away, and it is the truth.
+            return await write.future
+
+    def _withdraw(self, write: Write) -> bool:
+        with self._claiming:
+            if write.claimed:
+                return False
+            write.withdrawn = True
+            return True
+
+    def _enqueue(self, write: Write) -> None:
+        if self._closed:  # nothing would ever commit it: fail now rather than wait forever
+            if write.future is not None:
+                write.future.set_exception(JobStoreClosedError("the job store is closed"))
+            return
+        # Wake the database thread once per turn of the event loop, not once per write.
+        if not self._submitted:
+            asyncio.get_running_loop().call_soon(self._hand_over)
+        self._submitted.append(write)
+
+    def _hand_over(self) -> None:
+        if self._submitted:
+            self._queue.put(self._submitted)
+            self._submitted = []
+
+    def _serve(self, connection: Connection | None) -> None:
+        stopping_since: float | None = None
+        failures = 0
+        try:
+            while True:
+                batch, stop = self._next_batch(failures)
+                if stop and stopping_since is None:
+                    stopping_since = time.monotonic()
+                if batch:
+                    connection = self._commit(connection, batch)
+                    failures = failures + 1 if self._retrying else 0
+                if stopping_since is not None and (
+                    not self._retrying or time.monotonic() - stopping_since > CLOSE_FLUSH_SECONDS
+                ):
+                    break
+        finally:
+            if self._retrying:
+                logger.error(
+                    "%d job record write(s) could not be saved before shutdown: %s",
+                    len(self._retrying),
+                    self.problem,
+                )
+                closed = JobStoreClosedError(f"the job store closed first: {self.problem}")
+                self._settle([(write, None, closed) for write in self._retrying])
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    self.database.close(connection)
+
+    def _next_batch(self, failures: int) -> tuple[list[Write], bool]:
+        """The writes to try next: those kept from a failed attempt first, in order."""
+        batch, self._retrying = self._retrying, []
+        try:
+            if batch:
+                delay = RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1]
+                first = self._queue.get(timeout=delay)
+            else:
+                first = self._queue.get()
+        except queue.Empty:
+            return batch, self._closed
+        if first is None:
+            return batch, True
+        batch.extend(first)
+        while len(batch) < MAX_BATCH:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                return batch, True
+            batch.extend(item)
+        return batch, False
+
+    def _claim(self, batch: list[Write]) -> list[Write]:
+        with self._claiming:
+            taken = [write for write in batch if not write.withdrawn]
+            for write in taken:
+                write.claimed = True
+        return taken
+
+    def _commit(self, connection: Connection | None, batch: list[Write]) -> Connection | None:
+        """Commit `batch` in one transaction; return the connection to use next."""
+        batch = self._claim(batch)
+        database = self.database
+        try:
+            if connection is None:
+                connection = database.connect()
+            connection = database.ensure_current(connection)
+            database.begin(connection)
+            outcomes: list[tuple[Write, Any, BaseException | None]] = [
+                (write, write.operation(connection), None) for write in batch
+            ]
+            database.commit(connection)
+        except Exception as failure:
+            connection = self._give_up_transaction(connection, failure)
+            if database.is_unavailable(failure) or connection is None or len(batch) == 1:
+                self._fail(batch, failure)
+                return connection
+            # One bad write (not the database's fault) must not lose the others of its batch.
+            for write in batch:
+                connection = self._commit(connection, [write])
+            return connection
+        if self.problem is not None:
+            logger.warning("the job store is writable again")
+            self.problem = None
+        self._settle(outcomes)
+        return connection
+
+    def _give_up_transaction(
+        self, connection: Connection | None, failure: BaseException
+    ) -> Connection | None:
+        if connection is not None:
+            try:
+                self.database.rollback(connection)
+            except Exception:  # the connection itself is gone: start afresh next time
+                self.database.close(connection)
+                connection = None
+        if self.database.is_unavailable(failure):
+            problem = f"{self.database.name}: {describe(failure)}"
+            if problem != self.problem:
+                logger.error("job store write failed (new jobs answer 503 until then): %s", problem)
+            self.problem = problem
+        return connection
+
+    def _fail(self, batch: list[Write], failure: BaseException) -> None:
+        """Waited writes fail now (their requests answer 503); the others are kept.
+
+        A write that failed on its own (not because the database is unavailable) is not
+        kept: trying it again would fail again.
+        """
+        unavailable = self.database.is_unavailable(failure)
+        error: BaseException = (
+            JobStoreUnavailableError(self.problem or describe(failure)) if unavailable else failure
+        )
+        outcomes: list[tuple[Write, Any, BaseException | None]] = []
+        for write in batch:
+            if write.durable and unavailable:
+                write.claimed = False
+                self._retrying.append(write)
+            else:
+                outcomes.append((write, None, error))
+        self._settle(outcomes)
+
+    @staticmethod
+    def _settle(outcomes: list[tuple[Write, Any, BaseException | None]]) -> None:
+        waited: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
+        for write, value, error in outcomes:
+            if write.future is not None:
+                waited.setdefault(write.future.get_loop(), []).append((write.future, value, error))
+            elif error is not None and not isinstance(error, JobStoreClosedError):
+                logger.error("job store write failed: %s", describe(error))
+        for loop, settled in waited.items():
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody is left waiting
+                loop.call_soon_threadsafe(settle, settled)
+
+
+def settle(outcomes: list[Outcome]) -> None:
+    """On the event loop: hand each waiter its committed result or error."""
+    for future, value, error in outcomes:
+        if future.done():  # its waiter was cancelled
+            continue
+        if error is None:
+            future.set_result(value)
+        else:
+            future.set_exception(error)
