@@ -195,15 +195,21 @@ def test_compose_file_matches_the_compose_specification(project) -> None:
     )
 
 
-def test_compose_services_are_the_api_and_with_celery_its_worker_and_broker(compose, answers):
+def test_compose_services_are_the_api_its_proxy_and_with_celery_its_worker_and_broker(
+    compose, answers
+):
     services = compose["services"]
     celery = answers["task_queue"] == "celery"
 
-    expected = {"api", "worker", answers["broker"]} if celery else {"api"}
+    expected = {"api", "proxy", "worker", answers["broker"]} if celery else {"api", "proxy"}
     assert set(services) == expected
     api = services["api"]
     assert api["build"] == "."
-    assert api["ports"] == ["8000:8000"]
+    assert "ports" not in api, "clients reach the API through the proxy only"
+    assert api["command"] == [
+        answers["project_slug"], "serve", "--host", "0.0.0.0", "--port", "8000",
+        "--forwarded-allow-ips", "*",
+    ]  # fmt: skip
     assert api["env_file"] == ".env"
     assert "healthcheck" not in api, "the API keeps the image's HEALTHCHECK on /health"
     if celery:
@@ -217,7 +223,7 @@ def test_compose_services_are_the_api_and_with_celery_its_worker_and_broker(comp
 def test_with_celery_everything_waits_for_a_healthy_broker(compose, answers) -> None:
     services = compose["services"]
     if answers["task_queue"] != "celery":
-        assert all("depends_on" not in service for service in services.values())
+        assert all("depends_on" not in services[name] for name in set(services) - {"proxy"})
         return
     broker = services[answers["broker"]]
 
@@ -230,6 +236,24 @@ def test_with_celery_everything_waits_for_a_healthy_broker(compose, answers) -> 
         url = services[name]["environment"]["BROKER_URL"]
         assert url.split("://")[0] == ("redis" if answers["broker"] == "redis" else "amqp")
         assert f"@{answers['broker']}:" in url or f"//{answers['broker']}:" in url
+
+
+def test_proxy_publishes_port_8000_and_forwards_to_the_healthy_api(compose, project) -> None:
+    proxy = compose["services"]["proxy"]
+    config = (project / "proxy" / "nginx.conf").read_text()
+
+    image, tag = proxy["image"].split(":")
+    assert image == "nginx" and tag not in {"", "latest"}
+    assert proxy["ports"] == ["8000:8080"]
+    assert proxy["volumes"] == ["./proxy/nginx.conf:/etc/nginx/nginx.conf:ro"]
+    assert proxy["depends_on"] == {"api": {"condition": "service_healthy"}}
+    assert proxy["healthcheck"]["test"][-1] == "http://127.0.0.1:8080/health"
+    assert re.findall(r"(?m)^\s*listen (\S+);", config) == ["8080"]
+    assert re.findall(r"(?m)^\s*server (\S+);", config) == ["api:8000"]
+    for directive in ("client_header_timeout", "client_body_timeout", "client_max_body_size"):
+        assert re.search(rf"(?m)^\s*{directive} \w+;", config), directive
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in config
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in config
 
 
 def test_every_data_setting_points_into_a_named_volume(compose, answers, stages) -> None:

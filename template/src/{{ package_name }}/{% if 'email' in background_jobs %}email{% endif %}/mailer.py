@@ -40,6 +40,10 @@ class Mailer:
     def __init__(self, settings: EmailSettings, retry: RetryPolicy) -> None:
         self.settings = settings
         self.retry = retry
+        # A server that accepts connections and never answers must not take every file
+        # descriptor of the process: each connection waits for a slot, at most
+        # SMTP_TIMEOUT per reply, and gives it back.
+        self._connections = asyncio.Semaphore(settings.smtp_max_connections)
 
     def compose(self, to: str, subject: str, body: str) -> EmailMessage:
         sender = self.settings.email_from
@@ -81,6 +85,13 @@ class Mailer:
         if not settings.smtp_host:
             path = await asyncio.to_thread(write_message, settings.outbox_dir, name, message)
             return {"outbox": str(path)}
+        async with self._connections:
+            await self._send(message)
+        return {"smtp_host": settings.smtp_host}
+
+    async def _send(self, message: EmailMessage) -> None:
+        settings = self.settings
+        assert settings.smtp_host is not None
         password = settings.smtp_password
         await aiosmtplib.send(
             message,
@@ -91,7 +102,6 @@ class Mailer:
             start_tls=settings.smtp_starttls,
             timeout=settings.smtp_timeout,
         )
-        return {"smtp_host": settings.smtp_host}
 
 
 @asynccontextmanager

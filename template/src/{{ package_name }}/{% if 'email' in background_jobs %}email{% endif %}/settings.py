@@ -42,5 +42,7 @@ class EmailSettings(BaseSettings):
     """Upgrade the connection with STARTTLS, and refuse to send if the server cannot."""
     smtp_timeout: float = Field(default=10.0, gt=0)
     """Seconds to wait for the connection and for each reply of the server."""
+    smtp_max_connections: int = Field(default=10, ge=1)
+    """SMTP connections open at once; further messages wait (`running`) for one to close."""
     email_from: SenderAddress = "noreply@example.com"
     """The sender; internal host names (`.local`, `.test`, `localhost`) are accepted."""
