@@ -62,6 +62,12 @@ class Response:
     status: int
     body: Any
     seconds: float
+    headers: dict[str, str] = field(default_factory=dict)
+    """Names in lower case."""
+
+
+def lowercase(headers: Any) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
 
 
 def http(
@@ -81,15 +87,15 @@ def http(
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=timeout) as reply:
-            status, content = reply.status, reply.read()
+            status, content, received = reply.status, reply.read(), lowercase(reply.headers)
     except urllib.error.HTTPError as error:
-        status, content = error.code, error.read()
+        status, content, received = error.code, error.read(), lowercase(error.headers)
     elapsed = time.perf_counter() - started
     try:
         parsed: Any = json.loads(content) if content else None
     except ValueError:
         parsed = content.decode(errors="replace")
-    return Response(status, parsed, elapsed)
+    return Response(status, parsed, elapsed, received)
 
 
 class Service:
@@ -122,23 +128,25 @@ class Service:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            **clean_env(),
-            "PYTHONPATH": str(self.project / "src"),
-            **self.settings,
-        }
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [str(self.python), "-m", self.package, "serve", "--port", str(self.port)],
                 cwd=self.workdir,
-                env=env,
+                env=self.process_environment(),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 preexec_fn=self.preexec,  # resource limits only
             )
         wait_until(self._healthy, 60, f"{self.url}/health\n{self.log()}")
         return self
+
+    def process_environment(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            **clean_env(),
+            "PYTHONPATH": str(self.project / "src"),
+            **self.settings,
+        }
 
     def _healthy(self) -> bool:
         assert self.process is not None

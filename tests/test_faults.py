@@ -113,7 +113,10 @@ def test_sigterm_past_the_shutdown_timeout_records_the_rest_interrupted(make_ser
 def test_sigkill_mid_job_then_restart_marks_the_dead_jobs_interrupted(make_service) -> None:
     hung_port, healthy_port = free_port(), free_port()
     with smtp_server(hung_port, delay=60) as hung, smtp_server(healthy_port) as healthy:
-        service = make_service(**smtp_settings(hung_port, SMTP_TIMEOUT="120"))
+        # A short lease: the restarted process records the dead one's jobs within seconds.
+        service = make_service(
+            **smtp_settings(hung_port, SMTP_TIMEOUT="120", JOBS_LEASE_SECONDS="2")
+        )
         with running(service):
             dead = send_emails(service, 3, prefix="before")
             service.wait_for_jobs(dead, statuses={"running"})
