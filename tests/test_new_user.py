@@ -116,6 +116,9 @@ def test_every_command_the_generated_readme_names_works_in_its_order(tmp_path: P
     result = run(["bash", "-c", "\n".join(script)], project, env)
 
     assert " passed" in result.stdout
+    # Each tool the README names came from `pip install -e '.[dev]'`, not from this machine.
+    named = {part.split()[0] for command in commands for part in command.split("&&")} - {"."}
+    assert {tool for tool in named if not (project / ".venv" / "bin" / tool).is_file()} == set()
     assert (project / ".git" / "hooks" / "pre-commit").is_file()
     assert (project / "uv.lock").is_file()
     assert "Application shutdown complete" in (project / "serve.log").read_text()
