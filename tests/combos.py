@@ -41,6 +41,15 @@ SUPPORTED: dict[str, dict[str, Any]] = {
         for job in ALL_JOBS
     },
     "only-async-clients": {"background_jobs": [], "async_clients": True},
+    # Jobs recorded in PostgreSQL, with the compose service and CI service container it brings;
+    # tests/test_postgres_faults.py runs this one as two hosts through an outage.
+    "postgresql-store": {
+        "jobs_store": "postgresql",
+        "background_jobs": ["files"],
+        "async_clients": False,
+        "use_docker": True,
+        "ci": "github",
+    },
 }
 
 # The feature answers as pairwise factors: each background job is an on/off factor of its
@@ -53,6 +62,7 @@ FACTORS: dict[str, list[Any]] = {
     "broker": [None, "redis", "rabbitmq"],
     "use_docker": [True, False],
     "ci": ["github", "none"],
+    "jobs_store": ["sqlite", "postgresql"],
 }
 QUESTIONS = yaml.safe_load((Path(__file__).resolve().parents[1] / "copier.yml").read_text())
 
@@ -92,6 +102,7 @@ def combo_id(row: dict[str, Any]) -> str:
             queue,
             "docker" if row["use_docker"] else "no-docker",
             f"ci-{row['ci']}",
+            row["jobs_store"],
         ]
     )
 
@@ -99,7 +110,10 @@ def combo_id(row: dict[str, Any]) -> str:
 def test_time(row: dict[str, Any]) -> int:
     """Rough cost of a row's generated test suite: each feature brings its own tests."""
     return (
-        sum(row[job] for job in ALL_JOBS) + row["async_clients"] + 2 * (row["task_queue"] != "none")
+        sum(row[job] for job in ALL_JOBS)
+        + row["async_clients"]
+        + 2 * (row["task_queue"] != "none")
+        + (row["jobs_store"] == "postgresql")
     )
 
 

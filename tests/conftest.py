@@ -143,12 +143,18 @@ def tool(env: Path, name: str) -> str:
     return str(env / "bin" / name)
 
 
+POSTGRES_SETTINGS = ("JOBS_TEST_DATABASE_URL", "REQUIRE_POSTGRES")
+
+
 def clean_env() -> dict[str, str]:
     """Environment for a generated project: none of this repository's settings leak in."""
     # The generated broker tests run once per broker, in tests/test_celery.py, not in every
     # combination's suite: here they skip (REDIS_URL / RABBITMQ_URL empty, not required).
     broker_settings = {"REDIS_URL": "", "RABBITMQ_URL": "", "REQUIRE_BROKERS": ""}
-    return {"PYTHONDONTWRITEBYTECODE": "1", "VIRTUAL_ENV": "", **broker_settings}
+    # The PostgreSQL server .ci/postgres.sh provides, when set: every jobs_store=postgresql
+    # suite runs its store tests on it (a database of their own each) instead of skipping.
+    postgres = {name: os.environ[name] for name in POSTGRES_SETTINGS if name in os.environ}
+    return {"PYTHONDONTWRITEBYTECODE": "1", "VIRTUAL_ENV": "", **broker_settings, **postgres}
 
 
 # The tests' own commits (a user editing their project) need an author; copier must not.

@@ -202,6 +202,8 @@ def test_compose_services_are_the_api_its_proxy_and_with_celery_its_worker_and_b
     celery = answers["task_queue"] == "celery"
 
     expected = {"api", "proxy", "worker", answers["broker"]} if celery else {"api", "proxy"}
+    if answers["jobs_store"] == "postgresql":
+        expected.add("postgres")
     assert set(services) == expected
     api = services["api"]
     assert api["build"] == "."
@@ -222,8 +224,11 @@ def test_compose_services_are_the_api_its_proxy_and_with_celery_its_worker_and_b
 
 def test_with_celery_everything_waits_for_a_healthy_broker(compose, answers) -> None:
     services = compose["services"]
+    # The API also waits for its jobs store when that is a PostgreSQL service.
+    store = {"postgres"} if answers["jobs_store"] == "postgresql" else set()
     if answers["task_queue"] != "celery":
-        assert all("depends_on" not in services[name] for name in set(services) - {"proxy"})
+        waits = {name: set(services[name].get("depends_on", {})) for name in services}
+        assert waits == {name: set() for name in services} | {"api": store, "proxy": {"api"}}
         return
     broker = services[answers["broker"]]
 
@@ -232,7 +237,9 @@ def test_with_celery_everything_waits_for_a_healthy_broker(compose, answers) -> 
     assert broker["healthcheck"]["test"][0] == "CMD"
     duration_seconds(broker["healthcheck"]["interval"])
     for name in ("api", "worker"):
-        assert services[name]["depends_on"] == {answers["broker"]: {"condition": "service_healthy"}}
+        healthy = {"condition": "service_healthy"}
+        expected = {answers["broker"]: healthy} | {s: healthy for s in store if name == "api"}
+        assert services[name]["depends_on"] == expected
         url = services[name]["environment"]["BROKER_URL"]
         assert url.split("://")[0] == ("redis" if answers["broker"] == "redis" else "amqp")
         assert f"@{answers['broker']}:" in url or f"//{answers['broker']}:" in url
@@ -256,10 +263,35 @@ def test_proxy_publishes_port_8000_and_forwards_to_the_healthy_api(compose, proj
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in config
 
 
+def test_with_postgresql_the_api_waits_for_its_healthy_jobs_database(compose, answers) -> None:
+    services = compose["services"]
+    if answers["jobs_store"] != "postgresql":
+        assert "postgres" not in services and "postgres" not in compose["volumes"]
+        assert "JOBS_DATABASE_URL" not in services["api"]["environment"]
+        return
+    postgres = services["postgres"]
+    image, tag = postgres["image"].split(":")
+    environment = postgres["environment"]
+
+    assert image == "postgres" and tag not in {"", "latest"}
+    assert postgres["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+    duration_seconds(postgres["healthcheck"]["interval"])
+    assert "ports" not in postgres, "only the API reaches the jobs database"
+    assert postgres["volumes"] == ["postgres:/var/lib/postgresql/data"]
+    assert "postgres" in compose["volumes"]
+    assert services["api"]["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    user, database = environment["POSTGRES_USER"], environment["POSTGRES_DB"]
+    assert services["api"]["environment"]["JOBS_DATABASE_URL"] == (
+        f"postgresql://{user}:{environment['POSTGRES_PASSWORD']}@postgres:5432/{database}"
+    )
+    assert "JOBS_DB" not in services["api"]["environment"]
+
+
 def test_every_data_setting_points_into_a_named_volume(compose, answers, stages) -> None:
     services = compose["services"]
     api = services["api"]
-    expected = {"jobs": "JOBS_DB"} | {
+    jobs = {"jobs": "JOBS_DB"} if answers["jobs_store"] == "sqlite" else {}
+    expected = jobs | {
         volume: setting
         for job, (volume, setting) in FEATURE_DATA.items()
         if job in answers["background_jobs"]
@@ -268,10 +300,10 @@ def test_every_data_setting_points_into_a_named_volume(compose, answers, stages)
     if answers.get("broker") == "rabbitmq":  # results in SQLite, on a volume both sides mount
         expected["celery"] = "RESULT_BACKEND"
         shared_with_workers.add("celery")
-    mounts = dict(mount.split(":") for mount in api["volumes"])
+    mounts = dict(mount.split(":") for mount in api.get("volumes", []))
     final_runs = " ".join(stages[-1].all("RUN"))
 
-    assert set(compose["volumes"]) - {answers.get("broker")} == set(expected)
+    assert set(compose["volumes"]) - {answers.get("broker"), "postgres"} == set(expected)
     assert set(mounts) == set(expected)
     for volume, setting in expected.items():
         target = mounts[volume]
@@ -291,7 +323,8 @@ def test_compose_sets_only_real_settings(compose, project) -> None:
     settings = set(re.findall(r"(?m)^(?:# )?([A-Z][A-Z0-9_]*)=", example))
 
     for name, service in compose["services"].items():
-        assert set(service.get("environment", {})) <= settings, name
+        if name != "postgres":  # POSTGRES_* configure the postgres image, not this service
+            assert set(service.get("environment", {})) <= settings, name
 
 
 def test_docker_waits_for_the_drain_before_killing_a_container(compose, project, answers) -> None:

@@ -25,10 +25,12 @@ def test_matrix_holds_all_on_and_all_off() -> None:
     all_on = {
         **dict.fromkeys(["async_clients", *ALL_JOBS, "use_docker"], True),
         **{"python_version": "3.13", "task_queue": "celery", "broker": "redis", "ci": "github"},
+        "jobs_store": "sqlite",
     }
     all_off = {
         **dict.fromkeys(["async_clients", *ALL_JOBS, "use_docker"], False),
         **{"python_version": "3.12", "task_queue": "none", "broker": None, "ci": "none"},
+        "jobs_store": "sqlite",
     }
     assert all_on in rows
     assert all_off in rows
@@ -46,10 +48,11 @@ def test_matrix_never_holds_an_answer_copier_refuses() -> None:
         assert ("broker" in answers) <= (row["task_queue"] == "celery"), name
 
 
-def test_both_brokers_and_every_python_version_are_rendered() -> None:
+def test_both_brokers_both_jobs_stores_and_every_python_version_are_rendered() -> None:
     rows = [as_row(answers) for answers in SUPPORTED.values()]
 
     assert {row["broker"] for row in rows} == {None, "redis", "rabbitmq"}
+    assert {row["jobs_store"] for row in rows} == {"sqlite", "postgresql"}
     assert {row["python_version"] for row in rows} == set(FACTORS["python_version"])
 
 
