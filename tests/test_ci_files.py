@@ -94,17 +94,37 @@ class TestGitHubWorkflow:
     def test_celery_tests_get_their_real_broker(self, workflow, project) -> None:
         answers = read_answers(project)
         test = workflow["jobs"]["test"]
+        postgres = {"postgres"} if answers["jobs_store"] == "postgresql" else set()
         if answers["task_queue"] != "celery":
-            assert "services" not in test and "env" not in test
+            assert set(test.get("services", {})) == postgres
+            assert not {"REQUIRE_BROKERS", "REDIS_URL", "RABBITMQ_URL"} & set(test.get("env", {}))
             return
         broker = answers["broker"]
         url = {"redis": "REDIS_URL", "rabbitmq": "RABBITMQ_URL"}[broker]
 
-        assert set(test["services"]) == {broker}
+        assert set(test["services"]) == {broker} | postgres
         assert test["services"][broker]["image"].startswith(f"{broker}:")
         assert "--health-cmd" in test["services"][broker]["options"]
         assert test["env"]["REQUIRE_BROKERS"] == "1"
         assert test["env"][url].startswith("redis://localhost:" if broker == "redis" else "amqp://")
+
+    def test_postgresql_store_tests_get_a_real_postgresql(self, workflow, project) -> None:
+        answers = read_answers(project)
+        test = workflow["jobs"]["test"]
+        if answers["jobs_store"] != "postgresql":
+            assert "postgres" not in test.get("services", {})
+            assert not {"JOBS_TEST_DATABASE_URL", "REQUIRE_POSTGRES"} & set(test.get("env", {}))
+            return
+        postgres = test["services"]["postgres"]
+        url = test["env"]["JOBS_TEST_DATABASE_URL"]
+
+        assert postgres["image"].startswith("postgres:")
+        assert postgres["image"].split(":")[1] not in {"", "latest"}
+        assert "5432:5432" in postgres["ports"]
+        assert "--health-cmd" in postgres["options"] and "pg_isready" in postgres["options"]
+        assert test["env"]["REQUIRE_POSTGRES"] == "1"
+        assert url.startswith("postgresql://") and "@localhost:5432/" in url
+        assert postgres["env"]["POSTGRES_PASSWORD"] in url
 
     def test_docker_job_builds_and_starts_the_image_exactly_when_docker_is_chosen(
         self, workflow, project
