@@ -42,10 +42,10 @@ SUPPORTED: dict[str, dict[str, Any]] = {
     },
     "only-async-clients": {"background_jobs": [], "async_clients": True},
     # Jobs recorded in PostgreSQL, with the compose service and CI service container it brings;
-    # tests/test_postgres_faults.py runs this one as two hosts through an outage.
+    # tests/test_postgres_faults.py runs this one as two hosts through an outage and a crash.
     "postgresql-store": {
         "jobs_store": "postgresql",
-        "background_jobs": ["files"],
+        "background_jobs": ["email"],
         "async_clients": False,
         "use_docker": True,
         "ci": "github",
