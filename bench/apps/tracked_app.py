@@ -1,9 +1,9 @@
-"""The generated service plus one endpoint whose tracked job does nothing: the machinery alone.
+"""The generated service, plus POST /job-only: a tracked job whose work is empty.
 
-Run by bench/run.py in the generated project's environment, next to the bare app and the
-service itself. POST /job-only validates the same body as POST /emails, records a job
-`queued` before its 202 and runs it after the response (`running`, then `succeeded`),
-through the project's own JobRunner; the job's work is empty.
+Run by bench/run.py in the generated project's environment. POST /job-only validates the
+same body as POST /emails, records a job `queued` before its 202 and runs it after the
+response, through the project's own JobRunner; the job's work is empty: the job machinery
+alone. POST /files and POST /emails are the service's own.
 """
 
 import importlib
