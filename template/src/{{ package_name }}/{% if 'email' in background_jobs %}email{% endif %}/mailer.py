@@ -1,11 +1,10 @@
 """Composing this service's email and delivering it: through SMTP, or into the outbox."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from typing import Annotated
 
 import aiosmtplib
@@ -14,10 +13,14 @@ from fastapi import BackgroundTasks, Depends, FastAPI, Request
 from ..jobs.retry import RetryPolicy, backoff
 from ..jobs.runner import JobResult, JobRunner
 from ..settings import CoreSettings
+from .message import Message, compose
 from .outbox import write_message
 from .settings import EmailSettings
 
 logger = logging.getLogger(__name__)
+
+QUIT_SECONDS = 2.0
+"""At shutdown, how long an idle session gets to say goodbye (QUIT) before it is closed."""
 
 
 def is_transient(error: BaseException) -> bool:
@@ -34,27 +37,89 @@ def smtp_retry(settings: CoreSettings) -> RetryPolicy:
     return backoff(settings, is_transient)
 
 
+class SMTPSessions:
+    """At most SMTP_MAX_CONNECTIONS sessions with SMTP_HOST, kept open between messages.
+
+    Opening a session (connect, EHLO, STARTTLS, AUTH) costs more than sending a message
+    through it, so a session that delivered a message waits in the pool for the next one.
+    Before its next message it is reset (RSET); one the server closed while it waited is
+    replaced by a fresh connection before anything is sent. A session that failed in any
+    way is closed, never reused. A server that accepts connections and never answers gets
+    at most SMTP_MAX_CONNECTIONS of them, each given up after SMTP_TIMEOUT.
+    """
+
+    def __init__(self, settings: EmailSettings) -> None:
+        self.settings = settings
+        self._slots = asyncio.Semaphore(settings.smtp_max_connections)
+        self._idle: list[aiosmtplib.SMTP] = []
+
+    async def send(self, message: Message) -> None:
+        async with self._slots:
+            session = await self._session()
+            try:
+                await session.sendmail(
+                    message.sender,
+                    [message.recipient],
+                    message.content,
+                    mail_options=["SMTPUTF8"] if message.utf8 else None,
+                )
+            except BaseException:
+                session.close()
+                raise
+            self._idle.append(session)
+
+    async def _session(self) -> aiosmtplib.SMTP:
+        while self._idle:
+            session = self._idle.pop()
+            try:
+                await session.rset()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+                # Closed by the server while idle (or it answers RSET with an error): nothing
+                # of the message was sent yet, so a new session takes it.
+                logger.debug("SMTP session not reusable, opening another one: %s", error)
+                session.close()
+                continue
+            return session
+        return await self._connect()
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        settings = self.settings
+        assert settings.smtp_host is not None
+        password = settings.smtp_password
+        session = aiosmtplib.SMTP(
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=password.get_secret_value() if password else None,
+            # True: upgrade with STARTTLS or fail, never send in the clear.
+            start_tls=settings.smtp_starttls,
+            timeout=settings.smtp_timeout,
+        )
+        try:
+            await session.connect()
+        except BaseException:
+            session.close()
+            raise
+        return session
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for session in idle:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(session.quit(), QUIT_SECONDS)
+            session.close()
+
+
 class Mailer:
     """Sends messages as jobs: through SMTP_HOST, or as .eml files while it is not set."""
 
     def __init__(self, settings: EmailSettings, retry: RetryPolicy) -> None:
         self.settings = settings
         self.retry = retry
-        # A server that accepts connections and never answers must not take every file
-        # descriptor of the process: each connection waits for a slot, at most
-        # SMTP_TIMEOUT per reply, and gives it back.
-        self._connections = asyncio.Semaphore(settings.smtp_max_connections)
+        self.sessions = SMTPSessions(settings)
 
-    def compose(self, to: str, subject: str, body: str) -> EmailMessage:
-        sender = self.settings.email_from
-        message = EmailMessage()
-        message["From"] = sender
-        message["To"] = to
-        message["Subject"] = subject
-        message["Date"] = formatdate(localtime=True)
-        message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
-        message.set_content(body)
-        return message
+    def compose(self, to: str, subject: str, body: str) -> Message:
+        return compose(self.settings.email_from, to, subject, body)
 
     async def schedule(
         self,
@@ -65,43 +130,26 @@ class Mailer:
         body: str,
         kind: str = "email",
     ) -> str:
-        """Compose and send a message after the response, retrying transient failures.
-
-        Composing costs more CPU than the rest of the request (the stdlib builds a header
-        object per header), so it happens in the job, off the event loop, not before the 202.
-        """
+        """Compose and send a message after the response, retrying transient failures."""
 
         async def send() -> JobResult:
             # Runs after the response, when `job_id` below is bound: the outbox file is
             # named after the job that wrote it.
-            message = await asyncio.to_thread(self.compose, to, subject, body)
-            return await self.deliver(message, job_id)
+            return await self.deliver(self.compose(to, subject, body), job_id)
 
         job_id = await jobs.schedule(tasks, kind, send, self.retry)
         return job_id
 
-    async def deliver(self, message: EmailMessage, name: str) -> JobResult:
+    async def deliver(self, message: Message, name: str) -> JobResult:
         settings = self.settings
         if not settings.smtp_host:
             path = await asyncio.to_thread(write_message, settings.outbox_dir, name, message)
             return {"outbox": str(path)}
-        async with self._connections:
-            await self._send(message)
+        await self.sessions.send(message)
         return {"smtp_host": settings.smtp_host}
 
-    async def _send(self, message: EmailMessage) -> None:
-        settings = self.settings
-        assert settings.smtp_host is not None
-        password = settings.smtp_password
-        await aiosmtplib.send(
-            message,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_username,
-            password=password.get_secret_value() if password else None,
-            start_tls=settings.smtp_starttls,
-            timeout=settings.smtp_timeout,
-        )
+    async def close(self) -> None:
+        await self.sessions.close()
 
 
 @asynccontextmanager
@@ -111,8 +159,11 @@ async def open_mailer(app: FastAPI) -> AsyncIterator[None]:
         logger.info("email goes through %s:%d", settings.smtp_host, settings.smtp_port)
     else:
         logger.info("no SMTP_HOST: email is written as .eml files to %s", settings.outbox_dir)
-    app.state.mailer = Mailer(settings, smtp_retry(settings))
-    yield
+    app.state.mailer = mailer = Mailer(settings, smtp_retry(settings))
+    try:
+        yield
+    finally:
+        await mailer.close()
 
 
 async def get_mailer(request: Request) -> Mailer:
