@@ -55,6 +55,9 @@ def main() -> None:
         "--template-suite", action="store_true", help="also run the template's whole test suite"
     )
     parser.add_argument("--only", nargs="*", default=PHASES, choices=PHASES)
+    parser.add_argument(
+        "--profile", nargs="*", default=[], help="peers workloads to profile with py-spy afterwards"
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore", message="Dirty template changes included automatically")
     if shutil.which("wrk") is None:
@@ -68,7 +71,9 @@ def main() -> None:
         report.peers_python = peers_environment(project.python)
         pg_path, _ = render_project(OUT / "project-postgresql", args.jobs, jobs_store="postgresql")
         postgres = Project(pg_path, project_environment(pg_path, "venv-postgresql"))
-        peers(project, postgres, report.peers_python, report, args.seconds, args.rounds)
+        peers(
+            project, postgres, report.peers_python, report, args.seconds, args.rounds, args.profile
+        )
     if "retention" in args.only:
         retention(project, report, args.rows, args.seconds, args.rounds)
     if "delivery" in args.only:

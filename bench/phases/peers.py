@@ -13,6 +13,7 @@ import json
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from destinations import (
     smtp_settings,
 )
 from load import LoadResult, wrk
-from processes import Server, free_port, serve
+from processes import LOADGEN_CPU, Server, free_port, pin, serve
 from project import OUT, Project
 from report import Report
 
@@ -112,6 +113,7 @@ def peers(
     report: Report,
     seconds: int,
     rounds: int,
+    profile: list[str] | None = None,
 ) -> None:
     workdir = OUT / "peers"
     shutil.rmtree(workdir, ignore_errors=True)
@@ -165,12 +167,35 @@ def peers(
                     delivered.setdefault(workload.name, []).append(len(stamps) / elapsed)
                 results[workload.name].append(result)
                 report.loads.append(result)
+        for workload in workloads:
+            if workload.name in (profile or []):
+                profiled(servers[workload.app], workload, seconds, log, report)
         # Let the tracked services record every job's end before their stores are read.
         time.sleep(2)
         checks = check_records(report, workdir, results, log, url)
     for workload in workloads:
         report.labels[workload.name] = workload.label
     summarise(report, workloads, results, delivered, checks, postgres is not None and url is None)
+
+
+def profiled(server: Server, workload: Workload, seconds: int, log: Path, report: Report) -> None:
+    """One more run (not in the figures) with py-spy sampling the server, GIL held or not."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    out = OUT / f"profile-{workload.name}.txt"
+    command = [
+        *pin(LOADGEN_CPU), spy, "record", "--pid", str(server.process.pid), "--format", "raw",
+        "--rate", "200", "--duration", str(seconds), "--output", str(out), "--nonblocking",
+    ]  # fmt: skip
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as spy_run:
+        time.sleep(1)
+        run = f"{workload.name}-profile"
+        wrk(server, workload.path, workload.body_for(run), CONNECTIONS, seconds)
+        if workload.path == "/emails":
+            wait_for_delivery(log, run + " ", 0)
+        spy_run.wait(timeout=seconds + 30)
+    report.add(
+        "profiles", f"{workload.label}: py-spy (raw, collapsed stacks)", f"bench/out/{out.name}"
+    )
 
 
 def check_records(

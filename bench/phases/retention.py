@@ -17,7 +17,6 @@ import sqlite3
 import statistics
 import subprocess
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,26 +30,26 @@ FILE_BODY = '{"file_name": "%s-{i}.txt", "content": "' + "x" * 1000 + '"}'
 
 
 def fill(database: Path, rows: int) -> float:
-    """`rows` finished records, 30 days old, in one transaction; returns the seconds it took."""
+    """`rows` finished records, 30 days old, in one transaction of plain SQL (no Python per
+    row); returns the seconds it took. Times are ISO 8601 text, as the store writes them."""
     started = time.perf_counter()
-    old = datetime.now(UTC) - timedelta(days=30)
+    base = int((datetime.now(UTC) - timedelta(days=30)).timestamp())
+    stamp = (
+        "strftime('%Y-%m-%dT%H:%M:%S', :base + n / 100000, 'unixepoch')"
+        " || printf('.%06d+00:00', (n % 100000) * 10)"
+    )
     with contextlib.closing(sqlite3.connect(database, isolation_level=None)) as connection:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("BEGIN")
-        connection.executemany(
-            "INSERT INTO jobs (id, kind, status, attempts, error, result, created_at,"
-            " started_at, finished_at, owner) VALUES (?, 'files', 'succeeded', 1, NULL, ?, ?,"
-            " ?, ?, 'bench-filler')",
-            (
-                (
-                    uuid.uuid4().hex,
-                    '{"path": "var/files/f.txt"}',
-                    (stamp := (old + timedelta(microseconds=3 * n)).isoformat()),
-                    stamp,
-                    stamp,
-                )
-                for n in range(rows)
-            ),
+        connection.execute(
+            "WITH RECURSIVE numbers(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM numbers"
+            " WHERE n + 1 < :rows)"
+            " INSERT INTO jobs (id, kind, status, attempts, error, result, created_at,"
+            " started_at, finished_at, owner)"
+            " SELECT lower(hex(randomblob(16))), 'files', 'succeeded', 1, NULL,"
+            f" '{{\"path\": \"var/files/f.txt\"}}', {stamp}, {stamp}, {stamp}, 'bench-filler'"
+            " FROM numbers",
+            {"rows": rows, "base": base},
         )
         connection.execute("COMMIT")
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
