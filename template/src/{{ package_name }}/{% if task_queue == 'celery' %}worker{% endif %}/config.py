@@ -3,17 +3,26 @@
 from pathlib import Path
 from typing import Any
 
+from celery.app.backends import by_name
+
 from ..logs import LOG_FORMAT
+from .schedules import parse_schedule
 from .settings import QueueSettings
 
 REPORT_TASK = "reports.build"
 """The API sends the report task by this name; only the worker imports its code."""
+PRUNE_REPORTS_TASK = "reports.prune"
+"""The periodic task that deletes report files older than REPORTS_RETENTION_DAYS."""
+CLEANUP_RESULTS_TASK = "celery.backend_cleanup"
+"""Celery's own task deleting expired results; beat would otherwise run it daily at 4:00."""
 
 ISSUED = "ISSUED"
 """Custom state the API stores for a task id before publishing it. Celery reads any
 unknown id as PENDING, so PENDING alone cannot tell "queued" from "never issued"."""
 
 HARD_LIMIT_GRACE = 30
+CLOCK_TOLERANCE = 5
+"""Seconds by which the API's and the workers' clocks may differ (keep them in sync: NTP)."""
 CONNECT_TIMEOUT = 1.0
 SOCKET_TIMEOUT = 2.0
 PUBLISH_RETRY_POLICY = {
@@ -36,12 +45,23 @@ def celery_config(settings: QueueSettings) -> dict[str, Any]:
         "task_default_queue": settings.reports_queue,
         "task_track_started": True,
         "result_expires": settings.result_expires,
+        "beat_schedule": beat_schedule(settings),
         "task_soft_time_limit": settings.report_time_limit,
         "task_time_limit": settings.report_time_limit + HARD_LIMIT_GRACE,
         "task_publish_retry_policy": PUBLISH_RETRY_POLICY,
         # Reports are long: a worker takes one at a time, leaving the rest to idle workers.
         "worker_prefetch_multiplier": 1,
         "worker_soft_shutdown_timeout": settings.worker_soft_shutdown_timeout,
+        # A lost broker connection hands late-acknowledged tasks to another worker: stop ours
+        # rather than run them twice (and Celery 5 warns on every outage until this is set).
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # Replace pool processes now and then, so a slow leak in task code cannot grow forever.
+        "worker_max_tasks_per_child": settings.worker_max_tasks_per_child,
+        "worker_max_memory_per_child": settings.worker_max_memory_per_child,
+        # Task events, so `celery events` and Flower show tasks without restarting workers
+        # with -E; the API's "sent" event lets them show tasks still waiting in the queue.
+        "worker_send_task_events": sends_events(settings),
+        "task_send_sent_event": sends_events(settings),
         "worker_log_format": LOG_FORMAT,
         "worker_task_log_format": LOG_FORMAT,
         "broker_connection_retry_on_startup": True,
@@ -52,8 +72,34 @@ def celery_config(settings: QueueSettings) -> dict[str, Any]:
     }
 
 
+def sends_events(settings: QueueSettings) -> bool:
+    """Events need a broker with fan-out (Redis, RabbitMQ), not the embedded SQLite one."""
+    return not settings.broker_url.startswith("sqla+")
+
+
+def beat_schedule(settings: QueueSettings) -> dict[str, dict[str, Any]]:
+    """The periodic tasks `<slug> beat` sends, each only where it has something to do."""
+    schedule: dict[str, dict[str, Any]] = {}
+    if settings.reports_retention_days > 0:
+        schedule[PRUNE_REPORTS_TASK] = {
+            "task": PRUNE_REPORTS_TASK,
+            "schedule": parse_schedule(settings.schedule_prune_reports),
+        }
+    scheme = settings.result_backend.partition("://")[0].partition("+")[0]  # db+sqlite -> db
+    if not by_name(scheme).supports_autoexpire:  # Redis expires results itself; a database not
+        schedule[CLEANUP_RESULTS_TASK] = {
+            "task": CLEANUP_RESULTS_TASK,
+            "schedule": parse_schedule(settings.schedule_cleanup_results),
+        }
+    return schedule
+
+
 def transport_options(settings: QueueSettings) -> dict[str, Any]:
-    """Options only Redis understands (the SQLAlchemy transport rejects unknown ones)."""
+    """Options for the broker's transport (the SQLAlchemy one rejects unknown ones)."""
+    if settings.broker_url.startswith(("amqp://", "amqps://", "pyamqp://")):
+        # Publisher confirms: RabbitMQ acknowledges each task it has stored, so a 202 from
+        # POST /reports means the task is in the queue, not somewhere in a socket buffer.
+        return {"confirm_publish": True}
     if not settings.broker_url.startswith(("redis://", "rediss://")):
         return {}
     return {

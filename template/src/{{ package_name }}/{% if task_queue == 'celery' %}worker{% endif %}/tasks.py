@@ -1,9 +1,12 @@
-"""The report task: idempotent, so it is acknowledged late and safe to deliver twice."""
+"""The report task (idempotent, so it is acknowledged late and safe to deliver twice) and the
+periodic task that prunes old report files."""
 
-from celery import Celery, Task
+import time
 
-from ..report_files import ReportFile, build_report
-from .config import REPORT_TASK
+from celery import Celery, Task, states
+
+from ..report_files import ReportFile, build_report, prune_report_files
+from .config import PRUNE_REPORTS_TASK, REPORT_TASK
 from .settings import QueueSettings
 
 # Errors worth another try after a pause: a REPORTS_DIR on network storage that hiccups.
@@ -27,8 +30,17 @@ def register_tasks(app: Celery, settings: QueueSettings) -> None:
         retry_backoff_max=RETRY_BACKOFF_MAX,
         retry_jitter=True,
         max_retries=MAX_RETRIES,
+        # STARTED is recorded below instead, with the start time: a report whose worker
+        # vanished then reads interrupted once no worker could still be running it.
+        track_started=False,
     )
     def build(self: Task[[str, int], ReportFile], name: str, rows: int) -> ReportFile:
         task_id = self.request.id
         assert task_id is not None  # a task being executed always has an id
+        self.update_state(state=states.STARTED, meta={"started_at": time.time()})
         return build_report(settings.reports_dir, name, rows, task_id)
+
+    @app.task(name=PRUNE_REPORTS_TASK, shared=False)
+    def prune_reports() -> int:
+        """Delete report files older than REPORTS_RETENTION_DAYS; beat sends it."""
+        return prune_report_files(settings.reports_dir, settings.reports_retention_days)
