@@ -201,7 +201,7 @@ def test_compose_services_are_the_api_its_proxy_and_with_celery_its_worker_and_b
     services = compose["services"]
     celery = answers["task_queue"] == "celery"
 
-    expected = {"api", "proxy", "worker", answers["broker"]} if celery else {"api", "proxy"}
+    expected = {"api", "proxy", "worker", "beat", answers["broker"]} if celery else {"api", "proxy"}
     if answers["jobs_store"] == "postgresql":
         expected.add("postgres")
     assert set(services) == expected
@@ -217,9 +217,20 @@ def test_compose_services_are_the_api_its_proxy_and_with_celery_its_worker_and_b
     if celery:
         worker = services["worker"]
         assert worker["image"] == api["image"]
-        assert worker["command"] == [answers["project_slug"], "worker"]
+        # A fixed node name per container, which the health check pings.
+        assert worker["command"] == [answers["project_slug"], "worker", "--hostname", "celery@%h"]
         assert "container_name" not in worker and "ports" not in worker, "--scale worker=N"
-        assert worker["healthcheck"] == {"disable": True}
+        kind, probe = worker["healthcheck"]["test"]
+        assert kind == "CMD-SHELL"
+        app = f"{answers['package_name']}.worker.celery_app"
+        assert probe.startswith(f"celery -A {app} inspect ping -d celery@$$HOSTNAME ")
+        duration_seconds(worker["healthcheck"]["interval"])
+        beat = services["beat"]
+        assert beat["image"] == api["image"]
+        assert beat["command"] == [answers["project_slug"], "beat"]
+        assert "ports" not in beat and "deploy" not in beat, "exactly one beat"
+        assert beat["healthcheck"] == {"disable": True}
+        assert beat["environment"]["BROKER_URL"] == worker["environment"]["BROKER_URL"]
 
 
 def test_with_celery_everything_waits_for_a_healthy_broker(compose, answers) -> None:
@@ -236,7 +247,7 @@ def test_with_celery_everything_waits_for_a_healthy_broker(compose, answers) -> 
     assert broker["image"].split(":")[1] not in {"", "latest"}
     assert broker["healthcheck"]["test"][0] == "CMD"
     duration_seconds(broker["healthcheck"]["interval"])
-    for name in ("api", "worker"):
+    for name in ("api", "worker", "beat"):
         healthy = {"condition": "service_healthy"}
         expected = {answers["broker"]: healthy} | {s: healthy for s in store if name == "api"}
         assert services[name]["depends_on"] == expected
