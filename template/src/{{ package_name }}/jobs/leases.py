@@ -7,6 +7,7 @@ however many processes share the store and whichever of them starts, fails or st
 
 import asyncio
 import logging
+import time
 
 from .errors import JobStoreUnavailableError
 from .store import JobStore
@@ -22,11 +23,24 @@ async def sweep(store: JobStore) -> None:
 
 
 async def keep_lease(store: JobStore, seconds: float) -> None:
-    """Renew this process's lease a third of the way into it; sweep after every renewal."""
+    """Renew this process's lease a third of the way into it; sweep after renewals.
+
+    After a store outage every process's lease may have run out, the live ones' too: the
+    first to reconnect must not take the others for dead. So a process sweeps only once it
+    has renewed without a failure for a whole lease period, time enough for every live
+    process to have renewed its own.
+    """
+    renewing_since = time.monotonic()
     while True:
         await asyncio.sleep(seconds / 3)
         try:
             await store.renew_lease(seconds)
-            await sweep(store)
         except JobStoreUnavailableError as error:
             logger.warning("could not renew this process's lease: %s", error)
+            renewing_since = time.monotonic() + seconds / 3  # the next renewal, at the earliest
+            continue
+        if time.monotonic() - renewing_since >= seconds:
+            try:
+                await sweep(store)
+            except JobStoreUnavailableError as error:
+                logger.warning("could not sweep expired leases: %s", error)

@@ -163,8 +163,11 @@ class JobStore:
         try:
             if connection is None:
                 connection = self._local.connection = self._new_reader()
-            connection = self._local.connection = self.database.ensure_current(connection)
-            return query(connection)
+            current = self.database.ensure_current(connection)
+            if current is not connection:  # re-opened: closed at close() like the first one
+                self._track(current)
+            self._local.connection = current
+            return query(current)
         except Exception as error:
             if not self.database.is_unavailable(error):
                 raise
@@ -173,6 +176,9 @@ class JobStore:
 
     def _new_reader(self) -> Connection:
         connection = self.database.connect_reader()
+        self._track(connection)
+        return connection
+
+    def _track(self, connection: Connection) -> None:
         with self._readers_lock:
             self._readers.append(connection)
-        return connection
