@@ -159,20 +159,29 @@ class JobStore:
 
     def _read_here(self, query: Callable[[Connection], T]) -> T:
         """On a reader thread, with that thread's own connection."""
-        connection = getattr(self._local, "connection", None)
         try:
-            if connection is None:
-                connection = self._local.connection = self._new_reader()
-            current = self.database.ensure_current(connection)
-            if current is not connection:  # re-opened: closed at close() like the first one
-                self._track(current)
-            self._local.connection = current
-            return query(current)
+            connection = self._reader()
+            return query(connection)
         except Exception as error:
             if not self.database.is_unavailable(error):
                 raise
             self._local.connection = None
             raise JobStoreUnavailableError(f"{self.database.name}: {describe(error)}") from error
+
+    def _reader(self) -> Connection:
+        """This thread's connection, opened or re-opened as needed; any failure: unavailable."""
+        try:
+            connection = getattr(self._local, "connection", None)
+            if connection is None:
+                connection = self._local.connection = self._new_reader()
+            current = self.database.ensure_current(connection)
+        except Exception as error:
+            self._local.connection = None
+            raise JobStoreUnavailableError(f"{self.database.name}: {describe(error)}") from error
+        if current is not connection:  # re-opened: closed at close() like the first one
+            self._track(current)
+        self._local.connection = current
+        return current
 
     def _new_reader(self) -> Connection:
         connection = self.database.connect_reader()

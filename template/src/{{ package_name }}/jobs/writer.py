@@ -50,6 +50,10 @@ class Write:
 Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
 
 
+class StatementError(Exception):
+    """One write failed on its own (a constraint, a bug), not because of the database's state."""
+
+
 class Writer:
     """The database thread and the queue that feeds it."""
 
@@ -194,17 +198,21 @@ class Writer:
             connection = database.ensure_current(connection)
             database.begin(connection)
             outcomes: list[tuple[Write, Any, BaseException | None]] = [
-                (write, write.operation(connection), None) for write in batch
+                (write, self._apply(write, connection), None) for write in batch
             ]
             database.commit(connection)
-        except Exception as failure:
-            connection = self._give_up_transaction(connection, failure)
-            if database.is_unavailable(failure) or connection is None or len(batch) == 1:
-                self._fail(batch, failure)
+        except StatementError as bad:
+            connection = self._roll_back(connection)
+            if connection is None or len(batch) == 1:
+                self._settle([(write, None, bad.__cause__) for write in batch])
                 return connection
-            # One bad write (not the database's fault) must not lose the others of its batch.
+            # One bad write (its own fault, not the database's) must not lose the others.
             for write in batch:
                 connection = self._commit(connection, [write])
+            return connection
+        except Exception as failure:  # connecting, beginning, committing: the database's state
+            connection = self._roll_back(connection)
+            self._unavailable(failure, batch)
             return connection
         if self.problem is not None:
             logger.warning("the job store is writable again")
@@ -212,35 +220,34 @@ class Writer:
         self._settle(outcomes)
         return connection
 
-    def _give_up_transaction(
-        self, connection: Connection | None, failure: BaseException
-    ) -> Connection | None:
+    def _apply(self, write: Write, connection: Connection) -> Any:
+        try:
+            return write.operation(connection)
+        except Exception as error:
+            if self.database.is_unavailable(error):  # locked, full, gone: not this write's fault
+                raise
+            raise StatementError from error
+
+    def _roll_back(self, connection: Connection | None) -> Connection | None:
         if connection is not None:
             try:
                 self.database.rollback(connection)
             except Exception:  # the connection itself is gone: start afresh next time
-                self.database.close(connection)
+                with contextlib.suppress(Exception):
+                    self.database.close(connection)
                 connection = None
-        if self.database.is_unavailable(failure):
-            problem = f"{self.database.name}: {describe(failure)}"
-            if problem != self.problem:
-                logger.error("job store write failed (new jobs answer 503 until then): %s", problem)
-            self.problem = problem
         return connection
 
-    def _fail(self, batch: list[Write], failure: BaseException) -> None:
-        """Waited writes fail now (their requests answer 503); the others are kept.
-
-        A write that failed on its own (not because the database is unavailable) is not
-        kept: trying it again would fail again.
-        """
-        unavailable = self.database.is_unavailable(failure)
-        error: BaseException = (
-            JobStoreUnavailableError(self.problem or describe(failure)) if unavailable else failure
-        )
+    def _unavailable(self, failure: BaseException, batch: list[Write]) -> None:
+        """Waited writes fail now (their requests answer 503); durable ones are kept."""
+        problem = f"{self.database.name}: {describe(failure)}"
+        if problem != self.problem:
+            logger.error("job store write failed (new jobs answer 503 until then): %s", problem)
+        self.problem = problem
+        error = JobStoreUnavailableError(problem)
         outcomes: list[tuple[Write, Any, BaseException | None]] = []
         for write in batch:
-            if write.durable and unavailable:
+            if write.durable:
                 write.claimed = False
                 self._retrying.append(write)
             else:
