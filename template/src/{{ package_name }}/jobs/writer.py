@@ -94,18 +94,26 @@ class Writer:
 
     async def run(self, operation: Operation, deadline: float) -> Any:
         """Commit `operation`, or fail with JobStoreUnavailableError within `deadline` s."""
-        write = Write(operation, asyncio.get_running_loop().create_future())
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        write = Write(operation, future)
         self._enqueue(write)
-        assert write.future is not None
+        # A timer, not asyncio.wait_for: no extra future or task on every request's path.
+        timer = loop.call_later(deadline, self._expire, write, deadline)
         try:
-            return await asyncio.wait_for(asyncio.shield(write.future), deadline)
-        except TimeoutError:
-            if self._withdraw(write):
-                raise JobStoreUnavailableError(
-                    self.problem or f"no commit within {deadline:g} s"
-                ) from None
-            # Already inside a transaction: its outcome is moments away, and it is the truth.
-            return await write.future
+            return await future
+        finally:
+            timer.cancel()
+
+    def _expire(self, write: Write, deadline: float) -> None:
+        """The deadline passed: give up on a write no transaction has taken yet.
+
+        One already taken is left to finish: its outcome is moments away, and it is the truth.
+        """
+        if write.future is None or write.future.done() or not self._withdraw(write):
+            return
+        message = self.problem or f"{self.database.name}: no commit within {deadline:g} s"
+        write.future.set_exception(JobStoreUnavailableError(message))
 
     def _withdraw(self, write: Write) -> bool:
         with self._claiming:
