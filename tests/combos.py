@@ -18,6 +18,7 @@ SUPPORTED: dict[str, dict[str, Any]] = {
     "everything-off": {
         "async_clients": False,
         "background_jobs": [],
+        "schedules": False,
         "use_docker": False,
         "ci": "none",
     },
@@ -63,6 +64,7 @@ FACTORS: dict[str, list[Any]] = {
     "use_docker": [True, False],
     "ci": ["github", "none"],
     "jobs_store": ["sqlite", "postgresql"],
+    "schedules": [True, False],
 }
 QUESTIONS = yaml.safe_load((Path(__file__).resolve().parents[1] / "copier.yml").read_text())
 
@@ -103,6 +105,7 @@ def combo_id(row: dict[str, Any]) -> str:
             "docker" if row["use_docker"] else "no-docker",
             f"ci-{row['ci']}",
             row["jobs_store"],
+            "schedules" if row["schedules"] else "no-schedules",
         ]
     )
 

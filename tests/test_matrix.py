@@ -23,12 +23,12 @@ def test_matrix_holds_all_on_and_all_off() -> None:
     rows = [as_row(answers) for answers in SUPPORTED.values()]
 
     all_on = {
-        **dict.fromkeys(["async_clients", *ALL_JOBS, "use_docker"], True),
+        **dict.fromkeys(["async_clients", *ALL_JOBS, "use_docker", "schedules"], True),
         **{"python_version": "3.13", "task_queue": "celery", "broker": "redis", "ci": "github"},
         "jobs_store": "sqlite",
     }
     all_off = {
-        **dict.fromkeys(["async_clients", *ALL_JOBS, "use_docker"], False),
+        **dict.fromkeys(["async_clients", *ALL_JOBS, "use_docker", "schedules"], False),
         **{"python_version": "3.12", "task_queue": "none", "broker": None, "ci": "none"},
         "jobs_store": "sqlite",
     }

@@ -12,7 +12,6 @@ from ..feature import Feature
 from .engine import open_database
 from .errors import JobStoreUnavailableError
 from .leases import keep_lease, sweep
-from .retention import keep_pruning
 from .router import router
 from .runner import JobRunner
 from .settings import JobsSettings
@@ -52,10 +51,6 @@ async def job_runner(app: FastAPI) -> AsyncIterator[None]:
             await stack.enter_async_context(
                 in_background(keep_lease(store, settings.jobs_lease_seconds))
             )
-            if settings.jobs_retention_days > 0:
-                await stack.enter_async_context(
-                    in_background(keep_pruning(store, settings.jobs_retention_days))
-                )
             try:
                 yield
             finally:

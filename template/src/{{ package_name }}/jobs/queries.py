@@ -151,6 +151,39 @@ def delete_finished_before(
     return int(cursor.rowcount)
 
 
+def claim_schedule_run(
+    db: Database,
+    connection: Connection,
+    name: str,
+    due_at: datetime,
+    job_id: str,
+    owner: str,
+) -> bool:
+    """Claim one due time of a schedule and record its job, or learn that another process did.
+
+    A schedule seen for the first time starts from here: its current due time is recorded
+    with no job (job_id ''), so a new service does not run a nightly job at its first start.
+    """
+    first = (
+        db.execute(connection, "SELECT 1 FROM schedule_runs WHERE name = ? LIMIT 1", (name,))
+    ).fetchone() is None
+    claimed = db.execute(
+        connection,
+        "INSERT INTO schedule_runs (name, due_at, job_id) VALUES (?, ?, ?)"
+        " ON CONFLICT (name, due_at) DO NOTHING",
+        (name, due_at, "" if first else job_id),
+    ).rowcount
+    if claimed != 1 or first:
+        return False
+    insert_job(db, connection, job_id, name, owner)
+    return True
+
+
+def delete_schedule_runs_before(db: Database, connection: Connection, cutoff: datetime) -> int:
+    cursor = db.execute(connection, "DELETE FROM schedule_runs WHERE due_at < ?", (cutoff,))
+    return int(cursor.rowcount)
+
+
 def select_job(db: Database, connection: Connection, job_id: str) -> JobRecord | None:
     row = db.execute(connection, SELECT_JOBS + " WHERE id = ?", (job_id,)).fetchone()
     return row_to_job(row) if row else None

@@ -2,10 +2,17 @@
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from fastapi import FastAPI
+
+from ..feature import Feature
 from .errors import JobStoreUnavailableError
+from .feature import in_background
 from .queries import now
+from .runner import JobRunner
 from .store import JobStore
 
 logger = logging.getLogger(__name__)
@@ -29,6 +36,7 @@ async def prune(store: JobStore, older_than_days: float) -> int:
 
 
 async def keep_pruning(store: JobStore, older_than_days: float) -> None:
+    """Prune now, then every INTERVAL seconds, in every process (deletes are idempotent)."""
     while True:
         try:
             if deleted := await prune(store, older_than_days):
@@ -36,3 +44,18 @@ async def keep_pruning(store: JobStore, older_than_days: float) -> None:
         except JobStoreUnavailableError as error:
             logger.warning("pruning job records failed, trying again later: %s", error)
         await asyncio.sleep(INTERVAL)
+
+
+@asynccontextmanager
+async def pruning(app: FastAPI) -> AsyncIterator[None]:
+    days: float = app.state.settings.jobs_retention_days
+    runner: JobRunner = app.state.jobs
+    if days == 0:
+        yield
+        return
+    async with in_background(keep_pruning(runner.store, days)):
+        yield
+
+
+feature = Feature(name="job_retention", resources=pruning)
+"""For a service without schedules: prunes while it runs, every few minutes."""

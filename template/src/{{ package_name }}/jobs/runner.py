@@ -46,6 +46,7 @@ class JobRunner:
         self._all_finished = asyncio.Event()
         self._all_finished.set()
         self._shutting_down = False
+        self._started_here: set[asyncio.Task[None]] = set()
 
     async def schedule(
         self,
@@ -57,10 +58,23 @@ class JobRunner:
         """Record a job and run `work` after the response; return the job's id."""
         job_id = uuid.uuid4().hex
         await self.store.add(job_id, kind)
-        self._unfinished.add(job_id)
-        self._all_finished.clear()
+        self._track(job_id)
         tasks.add_task(self.run, job_id, kind, work, retry)
         return job_id
+
+    def start(self, job_id: str, kind: str, work: Work) -> None:
+        """Run a job recorded elsewhere (a schedule's claim) now, on this event loop.
+
+        Drained at shutdown like every other job; the task is kept referenced until it ends.
+        """
+        self._track(job_id)
+        task = asyncio.create_task(self.run(job_id, kind, work, NO_RETRY))
+        self._started_here.add(task)
+        task.add_done_callback(self._started_here.discard)
+
+    def _track(self, job_id: str) -> None:
+        self._unfinished.add(job_id)
+        self._all_finished.clear()
 
     async def run(self, job_id: str, kind: str, work: Work, retry: RetryPolicy) -> None:
         try:

@@ -131,12 +131,26 @@ class JobStore:
         )
         return count
 
-    async def prune(self, cutoff: datetime, batch: int) -> int:
-        db = self.database
-        count: int = await self.writer.run(
-            lambda connection: queries.delete_finished_before(db, connection, cutoff, batch),
+    async def claim_schedule_run(self, name: str, due_at: datetime, job_id: str) -> bool:
+        """Record the job of this due time of a schedule, unless another process already has."""
+        db, owner = self.database, self.instance
+        claimed: bool = await self.writer.run(
+            lambda connection: queries.claim_schedule_run(
+                db, connection, name, due_at, job_id, owner
+            ),
             WRITE_DEADLINE,
         )
+        return claimed
+
+    async def prune(self, cutoff: datetime, batch: int) -> int:
+        """Delete up to `batch` finished job records (and schedule runs) older than `cutoff`."""
+        db = self.database
+
+        def delete(connection: Connection) -> int:
+            queries.delete_schedule_runs_before(db, connection, cutoff)
+            return queries.delete_finished_before(db, connection, cutoff, batch)
+
+        count: int = await self.writer.run(delete, WRITE_DEADLINE)
         return count
 
     # Reads

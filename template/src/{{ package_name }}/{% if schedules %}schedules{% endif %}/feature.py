@@ -1,0 +1,20 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ..feature import Feature
+from ..jobs.feature import in_background
+from .scheduler import Scheduler
+from .shipped import shipped_schedules
+
+
+@asynccontextmanager
+async def run_schedules(app: FastAPI) -> AsyncIterator[None]:
+    scheduler = Scheduler(app, shipped_schedules(app.state.settings))
+    app.state.scheduler = scheduler
+    async with in_background(scheduler.run_forever()):
+        yield
+
+
+feature = Feature(name="schedules", resources=run_schedules)
