@@ -325,6 +325,18 @@ def test_turning_a_feature_off_removes_its_files_cleanly(tmp_path: Path, feature
 # --- the previous release of this very repository, updated to the current tree -------------
 
 
+# Release tags stay on the machine that made them; the repository's main branch records each
+# release's commit here instead, so that this test can tag it in its own clone.
+RELEASE_COMMITS = {"v0.1.0": "5318356b467f1129bda5e333624b4b684b579553"}
+
+
+def tag_known_releases(repo: Path) -> None:
+    present = set(git(repo, "tag").split())
+    for tag, commit in RELEASE_COMMITS.items():
+        if tag not in present:
+            git(repo, "tag", tag, commit)
+
+
 def release_tags(repo: Path) -> list[tuple[Version, str]]:
     """PEP 440 tags reachable from HEAD but not on it, newest first."""
     at_head = set(git(repo, "tag", "--points-at", "HEAD").split())
@@ -351,9 +363,9 @@ def test_update_from_the_previous_release_to_the_current_tree(tmp_path: Path) ->
         pytest.skip("not a git checkout of the template: no releases to update from")
     clone = tmp_path / "template"
     git(tmp_path, "clone", "--quiet", "--no-local", str(ROOT), str(clone))
+    tag_known_releases(clone)
     releases = release_tags(clone)
-    if not releases:
-        pytest.skip("no release tag older than HEAD yet (the first release is the one being made)")
+    assert releases, "RELEASE_COMMITS names at least one release older than HEAD"
     previous, previous_tag = releases[0]
     # The current tree becomes the next release: the version pyproject.toml declares, or a
     # post-release of the previous one while the version has not been bumped yet.
