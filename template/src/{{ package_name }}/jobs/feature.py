@@ -47,10 +47,7 @@ async def job_runner(app: FastAPI) -> AsyncIterator[None]:
         await store.renew_lease(settings.jobs_lease_seconds)
         await sweep(store)
         app.state.jobs = runner = JobRunner(store, settings.jobs_max_concurrency)
-        async with contextlib.AsyncExitStack() as stack:
-            await stack.enter_async_context(
-                in_background(keep_lease(store, settings.jobs_lease_seconds))
-            )
+        async with in_background(keep_lease(store, settings.jobs_lease_seconds)):
             try:
                 yield
             finally:
