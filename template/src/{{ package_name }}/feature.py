@@ -1,4 +1,4 @@
-"""What a feature of this service brings: endpoints, resources, a readiness check, error answers."""
+"""What a feature brings: endpoints, resources, a readiness check, error answers, middleware."""
 
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -7,11 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
+from starlette.types import ASGIApp
 
 Resources = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 ReadinessCheck = Callable[[FastAPI], Awaitable[str | None]]
 """None while the feature can serve; otherwise what stops it, in one line."""
 ErrorHandler = Callable[[Request, Any], Awaitable[Response]]
+Middleware = Callable[[ASGIApp], ASGIApp]
+"""Pure ASGI middleware: takes the app inside it, is called for every request."""
 
 
 @dataclass(frozen=True)
@@ -23,3 +26,4 @@ class Feature:
     """Whether its endpoints require the API token when one is set."""
     ready: ReadinessCheck | None = None
     error_handlers: Mapping[type[Exception], ErrorHandler] = field(default_factory=dict)
+    middleware: tuple[Middleware, ...] = ()

@@ -1,10 +1,12 @@
 """Settings every generated service has, whichever features were chosen."""
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from .logs import LogSettings
 
 
-class CoreSettings(BaseSettings):
+class CoreSettings(LogSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     api_token: SecretStr | None = None

@@ -4,12 +4,13 @@ from pathlib import Path
 from typing import Self
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from ..logs import LogSettings
 from .schedules import parse_schedule
 
 
-class QueueSettings(BaseSettings):
+class QueueSettings(LogSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     reports_dir: Path = Path("var/reports")
