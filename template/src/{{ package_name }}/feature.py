@@ -1,29 +1,30 @@
-"""What a feature brings: endpoints, resources, a readiness check, error answers, middleware."""
+"""What a feature of this service brings: endpoints, resources, a readiness check, error answers."""
 
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
-from starlette.types import ASGIApp
+
+if TYPE_CHECKING:  # the jobs package builds features of its own
+    from .jobs.kinds import JobKind
 
 Resources = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 ReadinessCheck = Callable[[FastAPI], Awaitable[str | None]]
 """None while the feature can serve; otherwise what stops it, in one line."""
 ErrorHandler = Callable[[Request, Any], Awaitable[Response]]
-Middleware = Callable[[ASGIApp], ASGIApp]
-"""Pure ASGI middleware: takes the app inside it, is called for every request."""
 
 
 @dataclass(frozen=True)
 class Feature:
     name: str
     router: APIRouter | None = None
+    job_kinds: tuple["JobKind", ...] = ()
+    """The kinds of job it schedules: any process can run them again from their records."""
     resources: Resources | None = None
     protected: bool = True
     """Whether its endpoints require the API token when one is set."""
     ready: ReadinessCheck | None = None
     error_handlers: Mapping[type[Exception], ErrorHandler] = field(default_factory=dict)
-    middleware: tuple[Middleware, ...] = ()

@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse
 from ..feature import Feature
 from .engine import open_database
 from .errors import JobStoreUnavailableError
-from .leases import keep_lease, sweep
+from .idempotency import IdempotencyKeyReusedError, key_reused
+from .leases import keep_lease
 from .router import router
 from .runner import JobRunner
 from .settings import JobsSettings
@@ -45,9 +46,11 @@ async def job_runner(app: FastAPI) -> AsyncIterator[None]:
     await store.open()
     try:
         await store.renew_lease(settings.jobs_lease_seconds)
-        await sweep(store)
-        app.state.jobs = runner = JobRunner(store, settings.jobs_max_concurrency)
-        async with in_background(keep_lease(store, settings.jobs_lease_seconds)):
+        app.state.jobs = runner = JobRunner(
+            app, store, app.state.job_kinds, settings.jobs_max_concurrency
+        )
+        await runner.recover()
+        async with in_background(keep_lease(runner, settings.jobs_lease_seconds)):
             try:
                 yield
             finally:
@@ -84,5 +87,8 @@ feature = Feature(
     router=router,
     resources=job_runner,
     ready=store_ready,
-    error_handlers={JobStoreUnavailableError: store_unavailable},
+    error_handlers={
+        JobStoreUnavailableError: store_unavailable,
+        IdempotencyKeyReusedError: key_reused,
+    },
 )

@@ -1,8 +1,9 @@
 """Whose jobs are whose: every process holds a lease in the store and renews it.
 
-A process that dies stops renewing; once its lease has run out, any live process
-records that one's unfinished jobs interrupted. Live processes' jobs are never touched,
-however many processes share the store and whichever of them starts, fails or stops.
+A process that dies stops renewing; once its lease has run out, any live process takes
+over that one's unfinished jobs: it runs again those that can (runner.recover) and
+records the rest interrupted. Live processes' jobs are never touched, however many
+processes share the store and whichever of them starts, fails or stops.
 """
 
 import asyncio
@@ -10,19 +11,12 @@ import logging
 import time
 
 from .errors import JobStoreUnavailableError
-from .store import JobStore
+from .runner import JobRunner
 
 logger = logging.getLogger(__name__)
 
-ABANDONED = "the process running the job stopped before the job finished"
 
-
-async def sweep(store: JobStore) -> None:
-    if count := await store.sweep(ABANDONED):
-        logger.warning("recorded %d job(s) of stopped processes as interrupted", count)
-
-
-async def keep_lease(store: JobStore, seconds: float) -> None:
+async def keep_lease(runner: JobRunner, seconds: float) -> None:
     """Renew this process's lease a third of the way into it; sweep after renewals.
 
     After a store outage every process's lease may have run out, the live ones' too: the
@@ -30,6 +24,7 @@ async def keep_lease(store: JobStore, seconds: float) -> None:
     has renewed without a failure for a whole lease period, time enough for every live
     process to have renewed its own.
     """
+    store = runner.store
     renewing_since = time.monotonic()
     while True:
         await asyncio.sleep(seconds / 3)
@@ -41,6 +36,6 @@ async def keep_lease(store: JobStore, seconds: float) -> None:
             continue
         if time.monotonic() - renewing_since >= seconds:
             try:
-                await sweep(store)
+                await runner.recover()
             except JobStoreUnavailableError as error:
                 logger.warning("could not sweep expired leases: %s", error)

@@ -1,12 +1,14 @@
 """The jobs store from the command line: read it, prune it, migrate it (no service needed)."""
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 from . import queries
 from .database import Connection, Database
 from .errors import JobStoreUnavailableError, describe
+from .models import new_job_id
+from .rerun import new_attempt, retried_already
 
 PRUNE_BATCH = 500
 
@@ -51,3 +53,27 @@ def prune(database: Database, older_than_days: float) -> int:
                     return deleted
         finally:
             database.close(connection)
+
+
+def retry(database: Database, job_id: str, known_kinds: Collection[str]) -> str | None:
+    """Record a new attempt at a failed or interrupted job, for a running service to take.
+
+    The new job is queued and owned by no process: the next sweep of any live service
+    claims and runs it. Return its id; None for an unknown job; JobNotRetryableError.
+    """
+    with reading(database) as connection:
+        failed = queries.select_job(database, connection, job_id)
+    if failed is None:
+        return None
+    job = new_attempt(failed, known_kinds, new_job_id(), None)
+    with unavailable_as_error(database):
+        connection = database.connect()
+        try:
+            database.begin(connection)
+            before = queries.insert_job(database, connection, job, None)
+            database.commit(connection)
+        finally:
+            database.close(connection)
+    if before is not None:
+        raise retried_already(job_id, before)
+    return job.id

@@ -1,10 +1,17 @@
 """What a job record holds."""
 
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
+
+
+def new_job_id() -> str:
+    return os.urandom(16).hex()  # as random as uuid4().hex, without building a UUID
 
 
 class JobStatus(StrEnum):
@@ -17,6 +24,7 @@ class JobStatus(StrEnum):
 
 UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
 FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.INTERRUPTED)
+RETRYABLE = (JobStatus.FAILED, JobStatus.INTERRUPTED)
 
 
 class Job(BaseModel):
@@ -29,10 +37,48 @@ class Job(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     owner: str | None = None
-    """The service process that accepted the job (host:pid:id), while its record says so."""
+    """The service process that runs the job (host:pid:id), while its record says so."""
+    request_id: str | None = None
+    """The X-Request-ID of the request that scheduled it."""
+    retry_of: str | None = None
+    """The job this one retries, when it was retried by hand."""
 
 
 class JobRecord(Job):
     """A job as stored, with what its work returned (kept out of the public job view)."""
 
     result: dict[str, Any] | None = None
+    arguments: dict[str, Any] | None = None
+    """What the job runs with; None for jobs recorded before arguments were stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    """A job about to be recorded `queued`."""
+
+    id: str
+    kind: str
+    arguments: Mapping[str, Any]
+    request_id: str | None = None
+    idempotency_key: str | None = None
+    request_fingerprint: str | None = None
+    retry_of: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedBefore:
+    """The job that already holds a new job's idempotency key, or already retries its job."""
+
+    id: str
+    request_fingerprint: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    """A job this process has taken over to run again under the same id."""
+
+    id: str
+    kind: str
+    arguments: dict[str, Any]
+    request_id: str | None
+    attempts: int

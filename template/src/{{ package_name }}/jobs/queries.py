@@ -6,9 +6,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .database import Connection, Database
-from .models import FINISHED, UNFINISHED, JobRecord, JobStatus
+from .models import (
+    FINISHED,
+    UNFINISHED,
+    ClaimedJob,
+    JobRecord,
+    JobStatus,
+    NewJob,
+    RecordedBefore,
+)
 
-COLUMNS = "id, kind, status, attempts, error, result, created_at, started_at, finished_at, owner"
+COLUMNS = (
+    "id, kind, status, attempts, error, result, created_at, started_at, finished_at, owner,"
+    " request_id, retry_of, arguments"
+)
 SELECT_JOBS = f"SELECT {COLUMNS} FROM jobs"  # noqa: S608 -- constant column list
 NEWEST_FIRST = " ORDER BY created_at DESC, id DESC LIMIT ?"
 # Jobs created before the cursor job (row values: the (created_at, id) index serves both).
@@ -26,7 +37,8 @@ def as_datetime(value: datetime | str | None) -> datetime | None:
 
 
 def row_to_job(row: Sequence[Any]) -> JobRecord:
-    id_, kind, status, attempts, error, result, created, started, finished, owner = row
+    id_, kind, status, attempts, error, result, created, started, finished, owner, *more = row
+    request_id, retry_of, arguments = more
     created_at = as_datetime(created)
     assert created_at is not None
     return JobRecord(
@@ -40,6 +52,9 @@ def row_to_job(row: Sequence[Any]) -> JobRecord:
         started_at=as_datetime(started),
         finished_at=as_datetime(finished),
         owner=owner,
+        request_id=request_id,
+        retry_of=retry_of,
+        arguments=json.loads(arguments) if arguments is not None else None,
     )
 
 
@@ -47,13 +62,39 @@ def placeholders(values: Sequence[Any]) -> str:
     return ", ".join("?" for _ in values)
 
 
-def insert_job(db: Database, connection: Connection, job_id: str, kind: str, owner: str) -> None:
-    db.execute(
-        connection,
-        "INSERT INTO jobs (id, kind, status, attempts, created_at, owner)"
-        " VALUES (?, ?, ?, 0, ?, ?)",
-        (job_id, kind, JobStatus.QUEUED.value, now(), owner),
+INSERT_JOB = (
+    "INSERT INTO jobs (id, kind, status, attempts, created_at, owner, arguments, request_id,"
+    " idempotency_key, request_fingerprint, retry_of) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def insert_job(
+    db: Database, connection: Connection, job: NewJob, owner: str | None
+) -> RecordedBefore | None:
+    """Record `job` queued; or, when its idempotency key or its retried job is taken, say by whom.
+
+    The unique indexes decide, so two processes given the same key at once record one job.
+    """
+    params = (
+        *(job.id, job.kind, JobStatus.QUEUED.value, now(), owner, json.dumps(job.arguments)),
+        *(job.request_id, job.idempotency_key, job.request_fingerprint, job.retry_of),
     )
+    if job.idempotency_key is None and job.retry_of is None:
+        db.execute(connection, INSERT_JOB, params)
+        return None
+    if db.execute(connection, INSERT_JOB + " ON CONFLICT DO NOTHING", params).rowcount == 1:
+        return None
+    if job.idempotency_key is not None:
+        row = db.execute(
+            connection,
+            "SELECT id, request_fingerprint FROM jobs WHERE idempotency_key = ? AND kind = ?",
+            (job.idempotency_key, job.kind),
+        ).fetchone()
+    else:
+        row = db.execute(
+            connection, "SELECT id, NULL FROM jobs WHERE retry_of = ?", (job.retry_of,)
+        ).fetchone()
+    return RecordedBefore(id=row[0], request_fingerprint=row[1])
 
 
 def mark_started(
@@ -100,6 +141,67 @@ def mark_interrupted(
     return int(cursor.rowcount)
 
 
+def release(db: Database, connection: Connection, job_ids: Sequence[str]) -> int:
+    """Give the named unfinished jobs back to the store, `queued` and owned by no process.
+
+    Whichever live process sweeps next (or this service's next start) claims and runs them.
+    """
+    if not job_ids:
+        return 0
+    statuses = [status.value for status in UNFINISHED]
+    cursor = db.execute(
+        connection,
+        "UPDATE jobs SET status = ?, owner = NULL"  # noqa: S608 -- only `?`s added
+        f" WHERE status IN ({placeholders(statuses)}) AND id IN ({placeholders(job_ids)})",
+        (JobStatus.QUEUED.value, *statuses, *job_ids),
+    )
+    return int(cursor.rowcount)
+
+
+# No live process owns the job: it was given back, or its owner's lease has expired.
+OWNER_GONE = (
+    "(owner IS NULL OR NOT EXISTS (SELECT 1 FROM instances WHERE instances.id = jobs.owner"
+    " AND instances.lease_expires_at > ?))"
+)
+
+
+def claim_abandoned(
+    db: Database,
+    connection: Connection,
+    owner: str,
+    kinds: Sequence[str],
+    idempotent_kinds: Sequence[str],
+    reason: str,
+) -> tuple[list[ClaimedJob], int]:
+    """Take over the jobs no live process owns that can run again; record the rest interrupted.
+
+    Run again: those that never started, of a kind this process knows, and those cut off
+    mid-run whose kind is idempotent. One statement claims them, so of several processes
+    sweeping at once each job goes to one. Return the claimed jobs and how many were
+    recorded interrupted (cut off mid-run, or recorded before arguments were stored).
+    """
+    at = now()
+    rerunnable = [f"(status = ? AND kind IN ({placeholders(kinds)}))"] if kinds else []
+    params: list[Any] = [JobStatus.QUEUED.value, *kinds] if kinds else []
+    if idempotent_kinds:
+        rerunnable.append(f"(status = ? AND kind IN ({placeholders(idempotent_kinds)}))")
+        params += [JobStatus.RUNNING.value, *idempotent_kinds]
+    claimed: list[ClaimedJob] = []
+    if rerunnable:
+        rows = db.execute(
+            connection,
+            "UPDATE jobs SET status = ?, owner = ?"  # noqa: S608 -- only `?`s added
+            f" WHERE arguments IS NOT NULL AND ({' OR '.join(rerunnable)}) AND {OWNER_GONE}"
+            " RETURNING id, kind, arguments, request_id, attempts",
+            (JobStatus.QUEUED.value, owner, *params, at),
+        ).fetchall()
+        claimed = [
+            ClaimedJob(id_, kind, json.loads(arguments), request_id, attempts)
+            for id_, kind, arguments, request_id, attempts in rows
+        ]
+    return claimed, sweep_expired(db, connection, reason, at)
+
+
 def renew_lease(
     db: Database, connection: Connection, instance: str, host: str, pid: int, seconds: float
 ) -> None:
@@ -118,19 +220,16 @@ def release_lease(db: Database, connection: Connection, instance: str) -> None:
     db.execute(connection, "DELETE FROM instances WHERE id = ?", (instance,))
 
 
-def sweep_expired(db: Database, connection: Connection, reason: str) -> int:
-    """Record interrupted the unfinished jobs whose owner's lease has expired; forget the owners.
+def sweep_expired(db: Database, connection: Connection, reason: str, at: datetime) -> int:
+    """Record interrupted the unfinished jobs no live process owns; forget the expired owners.
 
     Only those: a live process's jobs are never touched, whatever process runs this.
     """
-    at = now()
     statuses = [status.value for status in UNFINISHED]
     cursor = db.execute(
         connection,
         "UPDATE jobs SET status = ?, error = ?, finished_at = ?"  # noqa: S608 -- only `?`s added
-        f" WHERE status IN ({placeholders(statuses)}) AND NOT EXISTS ("
-        "SELECT 1 FROM instances WHERE instances.id = jobs.owner"
-        " AND instances.lease_expires_at > ?)",
+        f" WHERE status IN ({placeholders(statuses)}) AND {OWNER_GONE}",
         (JobStatus.INTERRUPTED.value, reason, at, *statuses, at),
     )
     db.execute(connection, "DELETE FROM instances WHERE lease_expires_at <= ?", (at,))
@@ -156,7 +255,7 @@ def claim_schedule_run(
     connection: Connection,
     name: str,
     due_at: datetime,
-    job_id: str,
+    job: NewJob,
     owner: str,
 ) -> bool:
     """Claim one due time of a schedule and record its job, or learn that another process did.
@@ -171,11 +270,11 @@ def claim_schedule_run(
         connection,
         "INSERT INTO schedule_runs (name, due_at, job_id) VALUES (?, ?, ?)"
         " ON CONFLICT (name, due_at) DO NOTHING",
-        (name, due_at, "" if first else job_id),
+        (name, due_at, "" if first else job.id),
     ).rowcount
     if claimed != 1 or first:
         return False
-    insert_job(db, connection, job_id, name, owner)
+    insert_job(db, connection, job, owner)
     return True
 
 
@@ -195,13 +294,17 @@ def select_jobs(
     status: JobStatus | None = None,
     limit: int = 50,
     before: str | None = None,
+    kind: str | None = None,
 ) -> list[JobRecord]:
-    """Newest first, optionally only one status, optionally older than the job `before`."""
+    """Newest first, optionally only one status or kind, optionally older than the job `before`."""
     conditions: list[str] = []
     params: list[Any] = []
     if status is not None:
         conditions.append("status = ?")
         params.append(status.value)
+    if kind is not None:
+        conditions.append("kind = ?")
+        params.append(kind)
     if before is not None:
         conditions.append(BEFORE)
         params.append(before)

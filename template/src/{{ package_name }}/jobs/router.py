@@ -1,11 +1,13 @@
-"""GET /jobs and GET /jobs/{job_id}: what happened to every background job."""
+"""GET /jobs, GET /jobs/{job_id}: what happened to every background job; and retrying one."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Request, Response
+from pydantic import BaseModel
 
 from .deps import JobRunnerDep
 from .models import Job, JobRecord, JobStatus
+from .rerun import JobNotRetryableError
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -16,11 +18,12 @@ async def list_jobs(
     request: Request,
     response: Response,
     status: JobStatus | None = None,
+    kind: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     before: Annotated[str | None, Query(description="Only jobs created before this job id")] = None,
 ) -> list[JobRecord]:
     """Newest first. A full page links to the next one (`Link: <...>; rel="next"`)."""
-    jobs = await runner.store.recent(status, limit, before)
+    jobs = await runner.store.recent(status, limit, before, kind)
     if len(jobs) == limit:
         following = request.url.include_query_params(before=jobs[-1].id)
         response.headers["Link"] = f'<{following}>; rel="next"'
@@ -33,3 +36,24 @@ async def get_job(job_id: str, runner: JobRunnerDep) -> JobRecord:
     if job is None:
         raise HTTPException(404, f"no job with id {job_id!r}")
     return job
+
+
+class RetryAccepted(BaseModel):
+    job_id: str
+    """The new attempt's job; its record names the retried job in `retry_of`."""
+    retry_of: str
+
+
+@router.post("/{job_id}/retry", status_code=202)
+async def retry_job(job_id: str, runner: JobRunnerDep, tasks: BackgroundTasks) -> RetryAccepted:
+    """Run a failed or interrupted job again from its stored arguments, as a new job.
+
+    409 for a job that is queued, running or succeeded, or was retried already.
+    """
+    try:
+        new_id = await runner.retry(tasks, job_id)
+    except JobNotRetryableError as error:
+        raise HTTPException(409, str(error)) from error
+    if new_id is None:
+        raise HTTPException(404, f"no job with id {job_id!r}")
+    return RetryAccepted(job_id=new_id, retry_of=job_id)

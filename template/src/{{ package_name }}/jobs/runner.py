@@ -3,23 +3,26 @@
 import asyncio
 import contextlib
 import logging
-import uuid
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from fastapi import BackgroundTasks
+from fastapi import BackgroundTasks, FastAPI
 
+from .. import context
 from .errors import JobStoreClosedError, JobStoreUnavailableError, describe
-from .models import JobStatus
-from .retry import NO_RETRY, RetryPolicy
+from .events import JobEvent, JobObserver
+from .idempotency import Idempotency, IdempotencyKeyReusedError
+from .kinds import Arguments, JobKind, registry
+from .models import ClaimedJob, JobStatus, NewJob, new_job_id
+from .rerun import new_attempt, retried_already
 from .store import JobStore
 
 logger = logging.getLogger(__name__)
 
-JobResult = dict[str, Any] | None
-Work = Callable[[], Awaitable[JobResult]]
-
-INTERRUPTED_REASON = "the service shut down before the job finished"
+INTERRUPTED_REASON = "the service shut down while the job ran"
+ABANDONED = "the process running the job stopped before the job finished"
+NO_ARGUMENTS: Mapping[str, Any] = {}
 
 
 def cancelled_earlier() -> bool:
@@ -31,18 +34,32 @@ def cancelled_earlier() -> bool:
 class JobRunner:
     """Schedules jobs on a response's BackgroundTasks and keeps their records true.
 
-    A job is recorded `queued` before the endpoint answers (or the endpoint answers 503).
-    Its work runs after the response, at most `max_concurrency` jobs at once, and is
-    recorded `running` when it starts. Every failure is caught, logged with the job's
-    id and kind, and recorded, so it never stops the next job of the same response.
-    Transient failures are retried with backoff. On shutdown, whatever has not
-    finished is recorded `interrupted`, never left looking alive.
+    A job is recorded `queued`, with its kind and arguments, before the endpoint answers
+    (or the endpoint answers 503). Its work runs after the response, at most
+    `max_concurrency` jobs at once, and is recorded `running` when it starts. Every
+    failure is caught, logged with the job's id and kind, and recorded, so it never stops
+    the next job of the same response. Transient failures are retried with backoff.
+
+    Jobs come back: on shutdown, a job that has not started is given back to the store
+    (so does one cut off mid-run whose kind is idempotent), and a live or restarted
+    process claims and runs it under the same id. One cut off mid-run of another kind is
+    recorded `interrupted`, for a person to retry or not.
     """
 
-    def __init__(self, store: JobStore, max_concurrency: int = 100) -> None:
+    def __init__(
+        self,
+        app: FastAPI,
+        store: JobStore,
+        kinds: Iterable[JobKind] = (),
+        max_concurrency: int = 100,
+    ) -> None:
+        self.app = app
         self.store = store
+        self.kinds = registry(kinds)
+        self.observers: list[JobObserver] = []
         self._slots = asyncio.Semaphore(max_concurrency)
-        self._unfinished: set[str] = set()
+        self._unfinished: dict[str, JobKind] = {}
+        self._running: set[str] = set()
         self._all_finished = asyncio.Event()
         self._all_finished.set()
         self._shutting_down = False
@@ -51,96 +68,208 @@ class JobRunner:
     async def schedule(
         self,
         tasks: BackgroundTasks,
-        kind: str,
-        work: Work,
-        retry: RetryPolicy = NO_RETRY,
+        kind: JobKind,
+        arguments: Arguments = NO_ARGUMENTS,
+        idempotency: Idempotency | None = None,
     ) -> str:
-        """Record a job and run `work` after the response; return the job's id."""
-        job_id = uuid.uuid4().hex
-        await self.store.add(job_id, kind)
-        self._track(job_id)
-        tasks.add_task(self.run, job_id, kind, work, retry)
-        return job_id
+        """Record a job and run it after the response; return the job's id.
 
-    def start(self, job_id: str, kind: str, work: Work) -> None:
-        """Run a job recorded elsewhere (a schedule's claim) now, on this event loop.
+        With an idempotency key already used for this kind, nothing is scheduled: the id
+        of the job the key's first request scheduled is returned (IdempotencyKeyReusedError
+        when that request had another body).
+        """
+        job = NewJob(
+            id=new_job_id(),
+            kind=kind.name,
+            arguments=arguments,
+            request_id=context.request_id.get(),
+            idempotency_key=idempotency.key if idempotency else None,
+            request_fingerprint=idempotency.fingerprint if idempotency else None,
+        )
+        before = await self.store.add(job)
+        if before is not None:
+            assert idempotency is not None
+            if before.request_fingerprint != idempotency.fingerprint:
+                raise IdempotencyKeyReusedError(idempotency.key)
+            return before.id
+        self._accept(tasks, job, kind)
+        return job.id
+
+    async def retry(self, tasks: BackgroundTasks, job_id: str) -> str | None:
+        """Run a failed or interrupted job again as a new job; its id, or None if unknown.
+
+        JobNotRetryableError when the job is not failed or interrupted, its kind is not
+        one of this service's, or it was retried already.
+        """
+        failed = await self.store.get(job_id)
+        if failed is None:
+            return None
+        job = new_attempt(failed, self.kinds, new_job_id(), context.request_id.get())
+        if (before := await self.store.add(job)) is not None:
+            raise retried_already(job_id, before)
+        self._accept(tasks, job, self.kinds[job.kind])
+        return job.id
+
+    def _accept(self, tasks: BackgroundTasks, job: NewJob, kind: JobKind) -> None:
+        self._track(job.id, kind)
+        for observer in self.observers:
+            observer.accepted(JobEvent(job.id, kind.name, job.request_id))
+        tasks.add_task(self.run, job.id, kind, job.arguments, job.request_id)
+
+    def start(
+        self,
+        job_id: str,
+        kind: JobKind,
+        arguments: Arguments = NO_ARGUMENTS,
+        request_id: str | None = None,
+        attempts_before: int = 0,
+    ) -> None:
+        """Run a job recorded elsewhere (claimed from the store, or a schedule's) now.
 
         Drained at shutdown like every other job; the task is kept referenced until it ends.
         """
-        self._track(job_id)
-        task = asyncio.create_task(self.run(job_id, kind, work, NO_RETRY))
+        self._track(job_id, kind)
+        task = asyncio.create_task(self.run(job_id, kind, arguments, request_id, attempts_before))
         self._started_here.add(task)
         task.add_done_callback(self._started_here.discard)
 
-    def _track(self, job_id: str) -> None:
-        self._unfinished.add(job_id)
+    async def recover(self) -> int:
+        """Claim and start the jobs that can run again (their process stopped); how many."""
+        idempotent = [name for name, kind in self.kinds.items() if kind.idempotent]
+        claimed, interrupted = await self.store.claim_abandoned(
+            list(self.kinds), idempotent, ABANDONED
+        )
+        if interrupted:
+            logger.warning("recorded %d job(s) of stopped processes as interrupted", interrupted)
+        for job in claimed:
+            self._start_claimed(job)
+        if claimed:
+            logger.warning("running again %d job(s) of stopped processes", len(claimed))
+        return len(claimed)
+
+    def _start_claimed(self, job: ClaimedJob) -> None:
+        self.start(job.id, self.kinds[job.kind], job.arguments, job.request_id, job.attempts)
+
+    def _track(self, job_id: str, kind: JobKind) -> None:
+        self._unfinished[job_id] = kind
         self._all_finished.clear()
 
-    async def run(self, job_id: str, kind: str, work: Work, retry: RetryPolicy) -> None:
+    async def run(
+        self,
+        job_id: str,
+        kind: JobKind,
+        arguments: Arguments,
+        request_id: str | None = None,
+        attempts_before: int = 0,
+    ) -> None:
+        context.job_id.set(job_id)
+        context.job_kind.set(kind.name)
+        context.request_id.set(request_id)
+        job = JobEvent(job_id, kind.name, request_id)
         try:
             if self._shutting_down or cancelled_earlier():
-                # Closed: the drain recorded it. Unavailable: the lease sweep will.
-                with contextlib.suppress(JobStoreClosedError, JobStoreUnavailableError):
-                    await self.store.interrupt([job_id], INTERRUPTED_REASON)
+                await self._give_back(job_id, kind)
                 return
             async with self._slots:
-                await self._attempt_until_done(job_id, kind, work, retry)
+                self._running.add(job_id)
+                await self._attempt_until_done(job, kind, arguments, attempts_before)
         except asyncio.CancelledError:
             # uvicorn cancels what still runs once SHUTDOWN_TIMEOUT is up. Recorded here, the
             # cancellation ends quietly: re-raised, it would be logged as "Exception in ASGI
             # application" with a traceback per job. The jobs queued after this one in the
-            # same response see the task's pending cancellation and are recorded interrupted
-            # without starting; other responses' jobs are not affected.
-            logger.warning("job %s (%s) interrupted by shutdown", job_id, kind)
-            # Past the drain the store is closed, and the drain has recorded this job already.
-            with contextlib.suppress(JobStoreClosedError, JobStoreUnavailableError):
-                await asyncio.shield(self.store.interrupt([job_id], INTERRUPTED_REASON))
+            # same response see the task's pending cancellation and are given back without
+            # starting; other responses' jobs are not affected.
+            logger.warning("job %s (%s) cut off by shutdown", job_id, kind.name)
+            await asyncio.shield(self._give_back(job_id, kind))
         finally:
             self._forget(job_id)
 
+    async def _give_back(self, job_id: str, kind: JobKind) -> None:
+        """At shutdown: back to the store if it can run again, else recorded interrupted."""
+        # Closed: the drain recorded it. Unavailable: the lease sweep will.
+        with contextlib.suppress(JobStoreClosedError, JobStoreUnavailableError):
+            if job_id not in self._running or kind.idempotent:
+                await self.store.release([job_id])
+            else:
+                await self.store.interrupt([job_id], INTERRUPTED_REASON)
+
     async def _attempt_until_done(
-        self, job_id: str, kind: str, work: Work, retry: RetryPolicy
+        self, job: JobEvent, kind: JobKind, arguments: Arguments, attempts_before: int
     ) -> None:
+        retry = kind.retry(self.app)
+        began = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
-            self.store.started(job_id, attempt)
+            self.store.started(job.job_id, attempts_before + attempt)
+            for observer in self.observers:
+                observer.started(job, attempt)
             try:
-                result = await work()
+                result = await kind.run(self.app, arguments)
             except Exception as error:
                 if retry.should_retry(error, attempt):
                     delay = retry.delay(attempt)
                     logger.warning(
                         "job %s (%s) attempt %d failed, retrying in %.1fs: %s",
-                        job_id,
-                        kind,
-                        attempt,
-                        delay,
-                        describe(error),
+                        *(job.job_id, job.kind, attempt, delay, describe(error)),
                     )
+                    for observer in self.observers:
+                        observer.retrying(job, attempt, error)
                     await asyncio.sleep(delay)
                     continue
-                logger.exception("job %s (%s) failed after %d attempt(s)", job_id, kind, attempt)
-                await self.store.finished(job_id, JobStatus.FAILED, error=describe(error))
+                logger.exception(
+                    "job %s (%s) failed after %d attempt(s)", job.job_id, job.kind, attempt
+                )
+                await self.store.finished(job.job_id, JobStatus.FAILED, error=describe(error))
+                self._tell_finished(job, JobStatus.FAILED, began, error)
                 return
-            await self.store.finished(job_id, JobStatus.SUCCEEDED, result=result)
+            await self.store.finished(job.job_id, JobStatus.SUCCEEDED, result=result)
+            self._tell_finished(job, JobStatus.SUCCEEDED, began, None)
             return
 
+    def _tell_finished(
+        self, job: JobEvent, status: JobStatus, began: float, error: Exception | None
+    ) -> None:
+        seconds = time.monotonic() - began
+        for observer in self.observers:
+            observer.finished(job, status, seconds, error)
+
     def _forget(self, job_id: str) -> None:
-        self._unfinished.discard(job_id)
+        self._unfinished.pop(job_id, None)
+        self._running.discard(job_id)
         if not self._unfinished:
             self._all_finished.set()
 
     async def drain(self, grace: float) -> None:
-        """Wait up to `grace` seconds for running jobs, then record the rest interrupted."""
+        """Wait up to `grace` seconds for running jobs, then give back or interrupt the rest.
+
+        Jobs this runner started itself (claimed ones, schedules') are cancelled first, so
+        nothing still runs once its record says it may run elsewhere.
+        """
         self._shutting_down = True
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._all_finished.wait(), timeout=grace)
-        if leftover := sorted(self._unfinished):
-            try:
-                count = await self.store.interrupt(leftover, INTERRUPTED_REASON)
-            except JobStoreUnavailableError as error:
-                # Their owner's lease ends with this process: a live process records them.
-                logger.error("could not record %d unfinished job(s): %s", len(leftover), error)
-                return
-            logger.warning("recorded %d unfinished job(s) as interrupted at shutdown", count)
+        for task in list(self._started_here):
+            task.cancel()
+        await asyncio.gather(*self._started_here, return_exceptions=True)
+        leftover = dict(self._unfinished)
+        if not leftover:
+            return
+        cut_off = sorted(
+            job_id
+            for job_id, kind in leftover.items()
+            if job_id in self._running and not kind.idempotent
+        )
+        come_back = sorted(set(leftover) - set(cut_off))
+        try:
+            interrupted = await self.store.interrupt(cut_off, INTERRUPTED_REASON)
+            released = await self.store.release(come_back)
+        except JobStoreUnavailableError as error:
+            # Their owner's lease ends with this process: a live process takes them over.
+            logger.error("could not record %d unfinished job(s): %s", len(leftover), error)
+            return
+        logger.warning(
+            "at shutdown: %d job(s) recorded interrupted, %d given back to run again",
+            interrupted,
+            released,
+        )

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from . import queries
 from .database import Connection, Database
 from .errors import JobStoreStartupError, JobStoreUnavailableError, describe
-from .models import JobRecord, JobStatus
+from .models import ClaimedJob, JobRecord, JobStatus, NewJob, RecordedBefore
 from .writer import Writer
 
 T = TypeVar("T")
@@ -71,13 +71,17 @@ class JobStore:
 
     # Writes
 
-    async def add(self, job_id: str, kind: str) -> None:
-        """Record a new job `queued`; JobStoreUnavailableError within a few seconds if not."""
+    async def add(self, job: NewJob) -> RecordedBefore | None:
+        """Record a new job `queued`, owned by this process; JobStoreUnavailableError if not.
+
+        When its idempotency key (or the job it retries) is taken, nothing is recorded and
+        the job that took it is returned.
+        """
         db, owner = self.database, self.instance
-        await self.writer.run(
-            lambda connection: queries.insert_job(db, connection, job_id, kind, owner),
-            WRITE_DEADLINE,
+        before: RecordedBefore | None = await self.writer.run(
+            lambda connection: queries.insert_job(db, connection, job, owner), WRITE_DEADLINE
         )
+        return before
 
     def started(self, job_id: str, attempt: int) -> None:
         db, at = self.database, queries.now()
@@ -109,6 +113,27 @@ class JobStore:
         )
         return count
 
+    async def release(self, job_ids: Sequence[str]) -> int:
+        """Give unfinished jobs back `queued` with no owner, for a live process to run."""
+        db = self.database
+        count: int = await self.writer.run(
+            lambda connection: queries.release(db, connection, job_ids), WRITE_DEADLINE
+        )
+        return count
+
+    async def claim_abandoned(
+        self, kinds: Sequence[str], idempotent_kinds: Sequence[str], reason: str
+    ) -> tuple[list[ClaimedJob], int]:
+        """Take over what can run again of the jobs no live process owns; interrupt the rest."""
+        db, owner = self.database, self.instance
+        outcome: tuple[list[ClaimedJob], int] = await self.writer.run(
+            lambda connection: queries.claim_abandoned(
+                db, connection, owner, kinds, idempotent_kinds, reason
+            ),
+            WRITE_DEADLINE,
+        )
+        return outcome
+
     async def renew_lease(self, seconds: float, deadline: float = WRITE_DEADLINE) -> None:
         """Tell every process sharing the store that this one is alive; it doubles as a probe."""
         db, instance, host, pid = self.database, self.instance, socket.gethostname(), os.getpid()
@@ -123,21 +148,11 @@ class JobStore:
             lambda connection: queries.release_lease(db, connection, instance), WRITE_DEADLINE
         )
 
-    async def sweep(self, reason: str) -> int:
-        """Record interrupted the unfinished jobs of processes whose lease has expired."""
-        db = self.database
-        count: int = await self.writer.run(
-            lambda connection: queries.sweep_expired(db, connection, reason), WRITE_DEADLINE
-        )
-        return count
-
-    async def claim_schedule_run(self, name: str, due_at: datetime, job_id: str) -> bool:
+    async def claim_schedule_run(self, name: str, due_at: datetime, job: NewJob) -> bool:
         """Record the job of this due time of a schedule, unless another process already has."""
         db, owner = self.database, self.instance
         claimed: bool = await self.writer.run(
-            lambda connection: queries.claim_schedule_run(
-                db, connection, name, due_at, job_id, owner
-            ),
+            lambda connection: queries.claim_schedule_run(db, connection, name, due_at, job, owner),
             WRITE_DEADLINE,
         )
         return claimed
@@ -160,11 +175,15 @@ class JobStore:
         return await self._read(lambda connection: queries.select_job(db, connection, job_id))
 
     async def recent(
-        self, status: JobStatus | None = None, limit: int = 50, before: str | None = None
+        self,
+        status: JobStatus | None = None,
+        limit: int = 50,
+        before: str | None = None,
+        kind: str | None = None,
     ) -> list[JobRecord]:
         db = self.database
         return await self._read(
-            lambda connection: queries.select_jobs(db, connection, status, limit, before)
+            lambda connection: queries.select_jobs(db, connection, status, limit, before, kind)
         )
 
     async def _read(self, query: Callable[[Connection], T]) -> T:

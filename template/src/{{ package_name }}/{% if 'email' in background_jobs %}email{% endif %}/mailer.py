@@ -5,13 +5,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
 
 import aiosmtplib
-from fastapi import BackgroundTasks, Depends, FastAPI, Request
+from fastapi import FastAPI
 
+from ..jobs.kinds import JobResult
 from ..jobs.retry import RetryPolicy, backoff
-from ..jobs.runner import JobResult, JobRunner
 from ..settings import CoreSettings
 from .message import Message, compose
 from .outbox import write_message
@@ -121,25 +120,6 @@ class Mailer:
     def compose(self, to: str, subject: str, body: str) -> Message:
         return compose(self.settings.email_from, to, subject, body)
 
-    async def schedule(
-        self,
-        jobs: JobRunner,
-        tasks: BackgroundTasks,
-        to: str,
-        subject: str,
-        body: str,
-        kind: str = "email",
-    ) -> str:
-        """Compose and send a message after the response, retrying transient failures."""
-
-        async def send() -> JobResult:
-            # Runs after the response, when `job_id` below is bound: the outbox file is
-            # named after the job that wrote it.
-            return await self.deliver(self.compose(to, subject, body), job_id)
-
-        job_id = await jobs.schedule(tasks, kind, send, self.retry)
-        return job_id
-
     async def deliver(self, message: Message, name: str) -> JobResult:
         settings = self.settings
         if not settings.smtp_host:
@@ -164,11 +144,3 @@ async def open_mailer(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await mailer.close()
-
-
-async def get_mailer(request: Request) -> Mailer:
-    mailer: Mailer = request.app.state.mailer
-    return mailer
-
-
-MailerDep = Annotated[Mailer, Depends(get_mailer)]

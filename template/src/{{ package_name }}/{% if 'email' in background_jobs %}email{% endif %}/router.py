@@ -2,7 +2,9 @@ from fastapi import APIRouter, BackgroundTasks
 
 from ..feature import Feature
 from ..jobs.deps import JobRunnerDep
-from .mailer import MailerDep, open_mailer
+from ..jobs.idempotency import IdempotencyDep
+from .jobs import SEND_EMAIL
+from .mailer import open_mailer
 from .schemas import EmailAccepted, EmailRequest
 
 router = APIRouter(tags=["email"])
@@ -10,10 +12,11 @@ router = APIRouter(tags=["email"])
 
 @router.post("/emails", status_code=202)
 async def send_email(
-    body: EmailRequest, tasks: BackgroundTasks, jobs: JobRunnerDep, mailer: MailerDep
+    body: EmailRequest, tasks: BackgroundTasks, jobs: JobRunnerDep, idempotency: IdempotencyDep
 ) -> EmailAccepted:
-    job_id = await mailer.schedule(jobs, tasks, body.to, body.subject, body.body)
+    arguments = {"to": body.to, "subject": body.subject, "body": body.body}
+    job_id = await jobs.schedule(tasks, SEND_EMAIL, arguments, idempotency)
     return EmailAccepted(job_id=job_id)
 
 
-feature = Feature(name="email", router=router, resources=open_mailer)
+feature = Feature(name="email", router=router, resources=open_mailer, job_kinds=(SEND_EMAIL,))

@@ -2,6 +2,7 @@
 
 from typing import Protocol
 
+from ..jobs.idempotency import Idempotency
 from .schemas import ReportRequest, ReportStatus
 
 
@@ -9,9 +10,14 @@ class ReportsUnavailableError(Exception):
     """Reports cannot be accepted right now (for example, the broker is unreachable)."""
 
 
+class IdempotencyNotSupportedError(Exception):
+    """This backend cannot honour an Idempotency-Key yet."""
+
+
 class ReportBackend(Protocol):
-    async def submit(self, report: ReportRequest) -> str:
-        """Hand the report over to be built; return its task id."""
+    async def submit(self, report: ReportRequest, idempotency: Idempotency | None) -> str:
+        """Hand the report over to be built; return its task id (the first one's, for a
+        repeated Idempotency-Key)."""
         ...
 
     async def status(self, task_id: str) -> ReportStatus | None:

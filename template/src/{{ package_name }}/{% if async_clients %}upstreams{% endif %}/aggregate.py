@@ -9,7 +9,6 @@ from collections.abc import Sequence
 import httpx2
 
 from ..jobs.errors import describe
-from ..jobs.runner import JobResult
 from .schemas import UpstreamAnswer, UpstreamFailure, UpstreamResult
 
 logger = logging.getLogger(__name__)
@@ -67,14 +66,3 @@ async def read_at_most(response: httpx2.Response, limit: int) -> bytes | None:
 
 def elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
-
-
-async def record_timings(results: Sequence[UpstreamResult]) -> JobResult:
-    """The background job of GET /aggregate: log and keep each upstream's response time."""
-    for result in results:
-        outcome = "ok" if isinstance(result, UpstreamAnswer) else result.error
-        logger.info("upstream %s took %.1f ms: %s", result.url, result.elapsed_ms, outcome)
-    timings = [
-        result.model_dump(include={"url", "ok", "status_code", "elapsed_ms"}) for result in results
-    ]
-    return {"timings": timings}

@@ -1,14 +1,13 @@
-from functools import partial
-
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 
 from ..feature import Feature
 from ..jobs.deps import JobRunnerDep
-from .aggregate import fetch_all, record_timings
+from ..jobs.idempotency import IdempotencyDep
+from .aggregate import fetch_all
 from .client import HttpClientDep, http_client
+from .jobs import NOTIFY_ADMIN, RECORD_TIMINGS
 from .schemas import Registration, RegistrationAccepted, UpstreamResult
 from .settings import UpstreamSettings
-from .webhook import notify_admin, webhook_retry
 
 router = APIRouter(tags=["upstreams"])
 
@@ -29,26 +28,24 @@ async def aggregate(
     """
     settings: UpstreamSettings = request.app.state.settings
     upstreams = await fetch_all(client, settings.upstream_urls, settings.http_timeout)
-    job_id = await jobs.schedule(tasks, "upstream_timings", partial(record_timings, upstreams))
+    timings = [upstream.model_dump(exclude={"data"}) for upstream in upstreams]
+    job_id = await jobs.schedule(tasks, RECORD_TIMINGS, {"timings": timings})
     response.headers[JOB_ID_HEADER] = job_id
     return upstreams
 
 
 @router.post("/register", status_code=202)
 async def register(
-    body: Registration,
-    client: HttpClientDep,
-    tasks: BackgroundTasks,
-    jobs: JobRunnerDep,
-    request: Request,
+    body: Registration, tasks: BackgroundTasks, jobs: JobRunnerDep, idempotency: IdempotencyDep
 ) -> RegistrationAccepted:
     """Announce a new user to ADMIN_WEBHOOK_URL after the response, retried with backoff."""
-    settings: UpstreamSettings = request.app.state.settings
-    notify = partial(notify_admin, client, settings.admin_webhook_url, body.username)
-    job_id = await jobs.schedule(
-        tasks, "admin_webhook", notify, webhook_retry(request.app.state.settings)
-    )
+    job_id = await jobs.schedule(tasks, NOTIFY_ADMIN, {"username": body.username}, idempotency)
     return RegistrationAccepted(job_id=job_id)
 
 
-feature = Feature(name="upstreams", router=router, resources=http_client)
+feature = Feature(
+    name="upstreams",
+    router=router,
+    resources=http_client,
+    job_kinds=(RECORD_TIMINGS, NOTIFY_ADMIN),
+)

@@ -4,8 +4,8 @@ import logging
 
 import httpx2
 
+from ..jobs.kinds import JobResult
 from ..jobs.retry import RetryPolicy, backoff
-from ..jobs.runner import JobResult
 from ..settings import CoreSettings
 
 logger = logging.getLogger(__name__)

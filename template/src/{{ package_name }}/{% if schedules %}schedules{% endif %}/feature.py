@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from ..feature import Feature
 from ..jobs.feature import in_background
 from .scheduler import Scheduler
-from .shipped import shipped_schedules
+from .shipped import KINDS, shipped_schedules
 
 
 @asynccontextmanager
@@ -17,4 +17,4 @@ async def run_schedules(app: FastAPI) -> AsyncIterator[None]:
         yield
 
 
-feature = Feature(name="schedules", resources=run_schedules)
+feature = Feature(name="schedules", resources=run_schedules, job_kinds=KINDS)

@@ -12,31 +12,32 @@ schedule new to the store starts counting from its current due time, without a r
 
 import asyncio
 import logging
-import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import FastAPI
 
 from ..jobs.errors import JobStoreUnavailableError
+from ..jobs.kinds import JobKind
+from ..jobs.models import NewJob, new_job_id
 from ..jobs.queries import now
-from ..jobs.runner import JobResult, JobRunner
+from ..jobs.runner import JobRunner
 from .timing import Timing
 
 logger = logging.getLogger(__name__)
 
 TICK = 1.0
 
-Task = Callable[[FastAPI], Awaitable[JobResult]]
-
 
 @dataclass(frozen=True)
 class Schedule:
-    name: str
-    """Also the kind of the jobs it records."""
     timing: Timing
-    task: Task
+    kind: JobKind
+    """What it runs; the kind's name is the schedule's name."""
+
+    @property
+    def name(self) -> str:
+        return self.kind.name
 
 
 class Scheduler:
@@ -55,19 +56,13 @@ class Scheduler:
             due = schedule.timing.latest_due(moment)
             if self._handled.get(schedule.name) == due:
                 continue
-            job_id = uuid.uuid4().hex
-            if await runner.store.claim_schedule_run(schedule.name, due, job_id):
-                runner.start(job_id, schedule.name, self._bind(schedule))
-                started.append(job_id)
-                logger.info("schedule %s: due %s, job %s", schedule.name, due, job_id)
+            job = NewJob(id=new_job_id(), kind=schedule.name, arguments={})
+            if await runner.store.claim_schedule_run(schedule.name, due, job):
+                runner.start(job.id, schedule.kind)
+                started.append(job.id)
+                logger.info("schedule %s: due %s, job %s", schedule.name, due, job.id)
             self._handled[schedule.name] = due
         return started
-
-    def _bind(self, schedule: Schedule) -> Callable[[], Awaitable[JobResult]]:
-        async def work() -> JobResult:
-            return await schedule.task(self.app)
-
-        return work
 
     async def run_forever(self) -> None:
         while True:

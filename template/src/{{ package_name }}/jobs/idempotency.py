@@ -1,0 +1,67 @@
+"""The `Idempotency-Key` request header: a repeated request answers as the first one did.
+
+As the IETF httpapi draft and payment APIs define it: the same key with the same body
+schedules nothing and answers the first request's job; the same key with another body is
+refused (422). The key is stored on the job record, whose unique index decides in the same
+write that records the job, so two processes given one key at once still record one job.
+Keys live as long as their job records.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+HEADER = "Idempotency-Key"
+MAX_LENGTH = 255
+
+
+@dataclass(frozen=True, slots=True)
+class Idempotency:
+    key: str
+    fingerprint: str
+    """What the request asked for (method, path, body): the same key must ask the same."""
+
+
+class IdempotencyKeyReusedError(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the {HEADER} {key!r} was used before with a different request body")
+
+
+def canonical(body: bytes) -> bytes:
+    """The body with JSON's insignificant differences (spacing, key order) taken out."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return body
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
+
+
+async def idempotency(
+    request: Request,
+    key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            min_length=1,
+            max_length=MAX_LENGTH,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Send the request again with the same key: it is carried out once.",
+        ),
+    ] = None,
+) -> Idempotency | None:
+    if key is None:
+        return None
+    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
+    digest.update(canonical(await request.body()))
+    return Idempotency(key, digest.hexdigest())
+
+
+IdempotencyDep = Annotated[Idempotency | None, Depends(idempotency)]
+
+
+async def key_reused(_: Request, error: IdempotencyKeyReusedError) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=422)

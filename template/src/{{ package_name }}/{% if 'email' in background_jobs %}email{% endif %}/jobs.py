@@ -1,0 +1,29 @@
+"""The job of POST /emails: deliver one message, through SMTP or into the outbox."""
+
+from fastapi import FastAPI
+
+from .. import context
+from ..jobs.kinds import Arguments, JobKind, JobResult
+from ..jobs.retry import RetryPolicy
+from .mailer import Mailer
+
+
+async def send_email(app: FastAPI, arguments: Arguments) -> JobResult:
+    mailer: Mailer = app.state.mailer
+    message = mailer.compose(arguments["to"], arguments["subject"], arguments["body"])
+    job_id = context.job_id.get()
+    assert job_id is not None  # set by the runner for every job
+    return await mailer.deliver(message, job_id)  # an outbox file is named after its job
+
+
+def smtp_retry(app: FastAPI) -> RetryPolicy:
+    mailer: Mailer = app.state.mailer
+    return mailer.retry
+
+
+def email_kind(name: str) -> JobKind:
+    # Not idempotent: cut off mid-run, the message may have gone out already.
+    return JobKind(name, send_email, idempotent=False, retry=smtp_retry)
+
+
+SEND_EMAIL = email_kind("email")
