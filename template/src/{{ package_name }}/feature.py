@@ -1,4 +1,4 @@
-"""What a feature of this service brings: endpoints, resources, a readiness check, error answers."""
+"""What a feature brings: endpoints, resources, a readiness check, error answers, middleware."""
 
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
+from starlette.types import ASGIApp
 
 if TYPE_CHECKING:  # the jobs package builds features of its own
     from .jobs.kinds import JobKind
@@ -15,6 +16,8 @@ Resources = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 ReadinessCheck = Callable[[FastAPI], Awaitable[str | None]]
 """None while the feature can serve; otherwise what stops it, in one line."""
 ErrorHandler = Callable[[Request, Any], Awaitable[Response]]
+Middleware = Callable[[ASGIApp], ASGIApp]
+"""Pure ASGI middleware: takes the app inside it, is called for every request."""
 
 
 @dataclass(frozen=True)
@@ -28,3 +31,4 @@ class Feature:
     """Whether its endpoints require the API token when one is set."""
     ready: ReadinessCheck | None = None
     error_handlers: Mapping[type[Exception], ErrorHandler] = field(default_factory=dict)
+    middleware: tuple[Middleware, ...] = ()
