@@ -19,6 +19,7 @@ SUPPORTED: dict[str, dict[str, Any]] = {
         "async_clients": False,
         "background_jobs": [],
         "schedules": False,
+        "jobs_dashboard": False,
         "use_docker": False,
         "ci": "none",
     },
@@ -65,6 +66,7 @@ FACTORS: dict[str, list[Any]] = {
     "ci": ["github", "none"],
     "jobs_store": ["sqlite", "postgresql"],
     "schedules": [True, False],
+    "jobs_dashboard": [True, False],
 }
 QUESTIONS = yaml.safe_load((Path(__file__).resolve().parents[1] / "copier.yml").read_text())
 
@@ -106,6 +108,7 @@ def combo_id(row: dict[str, Any]) -> str:
             f"ci-{row['ci']}",
             row["jobs_store"],
             "schedules" if row["schedules"] else "no-schedules",
+            "dashboard" if row["jobs_dashboard"] else "no-dashboard",
         ]
     )
 

@@ -21,14 +21,15 @@ def test_every_pair_of_feature_answers_is_in_the_matrix() -> None:
 
 def test_matrix_holds_all_on_and_all_off() -> None:
     rows = [as_row(answers) for answers in SUPPORTED.values()]
+    switches = ["async_clients", *ALL_JOBS, "use_docker", "schedules", "jobs_dashboard"]
 
     all_on = {
-        **dict.fromkeys(["async_clients", *ALL_JOBS, "use_docker", "schedules"], True),
+        **dict.fromkeys(switches, True),
         **{"python_version": "3.13", "task_queue": "celery", "broker": "redis", "ci": "github"},
         "jobs_store": "sqlite",
     }
     all_off = {
-        **dict.fromkeys(["async_clients", *ALL_JOBS, "use_docker", "schedules"], False),
+        **dict.fromkeys(switches, False),
         **{"python_version": "3.12", "task_queue": "none", "broker": None, "ci": "none"},
         "jobs_store": "sqlite",
     }

@@ -22,8 +22,17 @@ FEATURE_PACKAGES = {
 }
 
 
+# Images (the dashboard's screenshot) are copied as they are: not text to search for Jinja.
+BINARY_SUFFIXES = {".png"}
+
+
 def project_files(project: Path) -> list[Path]:
-    return [path for path in project.rglob("*") if path.is_file() and ".git" not in path.parts]
+    """The project's text files."""
+    return [
+        path
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.parts and path.suffix not in BINARY_SUFFIXES
+    ]
 
 
 def is_runtime_template(relative: Path) -> bool:
@@ -58,6 +67,8 @@ def test_only_the_chosen_features_are_generated(rendered, combo: str) -> None:
     for job, folder in FEATURE_PACKAGES.items():
         assert (package / folder).is_dir() == (job in answers["background_jobs"]), folder
     assert (package / "upstreams").is_dir() == answers["async_clients"]
+    assert (package / "dashboard").is_dir() == answers["jobs_dashboard"]
+    assert (project / "docs" / "dashboard.png").is_file() == answers["jobs_dashboard"]
 
 
 def test_answers_file_records_every_question(rendered, combo: str) -> None:

@@ -1,0 +1,255 @@
+// The jobs dashboard: polls GET <base>/jobs every second and renders the table and a job's detail.
+// Plain DOM, no build step; every value from the server goes in as text, never as HTML.
+"use strict";
+
+const POLL_MS = 1000;
+const LIMIT = 100;
+const RETRYABLE = new Set(["failed", "interrupted"]);
+
+const root = document.getElementById("dashboard");
+const base = root.dataset.base;
+const filters = document.getElementById("filters");
+const body = document.querySelector("#jobs tbody");
+const empty = document.getElementById("empty");
+const live = document.getElementById("live");
+const detail = document.getElementById("detail");
+const kinds = new Set();
+let selected = null;
+let seen = null;
+let polling = false;
+
+function signInAgain(response) {
+  if (response.status === 401) {
+    window.location.assign(base + "/login");
+    return true;
+  }
+  return false;
+}
+
+async function getJson(path) {
+  const response = await fetch(base + path, { headers: { Accept: "application/json" } });
+  if (signInAgain(response) || !response.ok) {
+    throw new Error(path + ": " + response.status);
+  }
+  return response.json();
+}
+
+function seconds(from, to) {
+  if (!from || !to) {
+    return "";
+  }
+  const value = (Date.parse(to) - Date.parse(from)) / 1000;
+  return value < 10 ? value.toFixed(2) + " s" : value.toFixed(0) + " s";
+}
+
+function when(iso) {
+  if (!iso) {
+    return "";
+  }
+  const date = new Date(iso);
+  const sameDay = date.toDateString() === new Date().toDateString();
+  return sameDay ? date.toLocaleTimeString() : date.toLocaleString();
+}
+
+function cell(row, text, className) {
+  const td = row.insertCell();
+  td.textContent = text;
+  if (className) {
+    td.className = className;
+  }
+  return td;
+}
+
+function badge(status) {
+  const span = document.createElement("span");
+  span.className = "badge " + status;
+  span.textContent = status;
+  return span;
+}
+
+function renderJobs(jobs) {
+  const rows = jobs.map((job) => {
+    const row = document.createElement("tr");
+    row.dataset.id = job.id;
+    row.dataset.status = job.status;
+    row.tabIndex = 0;
+    if (job.id === selected) {
+      row.classList.add("selected");
+    }
+    if (seen !== null && !seen.has(job.id)) {
+      row.classList.add("new");
+    }
+    cell(row, job.id.slice(0, 8), "id").title = job.id;
+    cell(row, job.kind);
+    row.insertCell().append(badge(job.status));
+    cell(row, String(job.attempts), "number");
+    cell(row, when(job.created_at)).title = job.created_at;
+    cell(row, seconds(job.created_at, job.started_at), "number");
+    cell(row, seconds(job.started_at, job.finished_at), "number");
+    cell(row, job.error || "", "error").title = job.error || "";
+    return row;
+  });
+  body.replaceChildren(...rows);
+  empty.hidden = jobs.length > 0;
+  seen = new Set(jobs.map((job) => job.id));
+}
+
+function renderKinds(jobs) {
+  const before = kinds.size;
+  jobs.forEach((job) => kinds.add(job.kind));
+  if (kinds.size === before && filters.kind.options.length > 1) {
+    return;
+  }
+  const chosen = filters.kind.value;
+  const options = [...kinds].sort().map((kind) => new Option(kind, kind, false, kind === chosen));
+  filters.kind.replaceChildren(new Option("any", ""), ...options);
+}
+
+function field(list, name, value) {
+  const term = document.createElement("dt");
+  term.textContent = name;
+  const description = document.createElement("dd");
+  description.textContent = value === null || value === undefined || value === "" ? "—" : value;
+  list.append(term, description);
+}
+
+function renderDetail(job) {
+  document.getElementById("detail-id").textContent = job.id;
+  const list = document.getElementById("detail-fields");
+  list.replaceChildren();
+  const status = document.createElement("dd");
+  status.append(badge(job.status));
+  const statusTerm = document.createElement("dt");
+  statusTerm.textContent = "status";
+  list.append(statusTerm, status);
+  field(list, "kind", job.kind);
+  field(list, "attempts", String(job.attempts));
+  field(list, "created", job.created_at);
+  field(list, "started", job.started_at);
+  field(list, "finished", job.finished_at);
+  field(list, "waited", seconds(job.created_at, job.started_at));
+  field(list, "ran", seconds(job.started_at, job.finished_at));
+  field(list, "owner", job.owner);
+  field(list, "request id", job.request_id);
+  field(list, "retry of", job.retry_of);
+  const error = document.getElementById("detail-error");
+  error.textContent = job.error || "";
+  error.hidden = !job.error;
+  document.getElementById("retry").hidden = !RETRYABLE.has(job.status);
+  detail.hidden = false;
+}
+
+async function showDetail(jobId) {
+  if (jobId !== selected) {
+    document.getElementById("retry-result").textContent = "";
+  }
+  selected = jobId;
+  body.querySelectorAll("tr").forEach((row) => {
+    row.classList.toggle("selected", row.dataset.id === jobId);
+  });
+  renderDetail(await getJson("/jobs/" + encodeURIComponent(jobId)));
+}
+
+function closeDetail() {
+  selected = null;
+  detail.hidden = true;
+  body.querySelectorAll("tr.selected").forEach((row) => row.classList.remove("selected"));
+}
+
+async function retry() {
+  const result = document.getElementById("retry-result");
+  const response = await fetch(base + "/jobs/" + encodeURIComponent(selected) + "/retry", {
+    method: "POST",
+    headers: { Accept: "application/json", "X-Dashboard": "1" },
+  });
+  if (signInAgain(response)) {
+    return;
+  }
+  if (!response.ok) {
+    const reason = await response.json().catch(() => ({}));
+    result.textContent = "Not retried: " + (reason.detail || response.status);
+    return;
+  }
+  const answer = await response.json().catch(() => ({}));
+  const retried = selected;
+  await poll();
+  if (answer.job_id) {
+    await showDetail(answer.job_id);
+  }
+  result.textContent = "Retried " + retried.slice(0, 8) + ": this is the new attempt.";
+}
+
+function query() {
+  const params = new URLSearchParams({ limit: String(LIMIT) });
+  for (const name of ["status", "kind"]) {
+    if (filters[name].value) {
+      params.set(name, filters[name].value);
+    }
+  }
+  return params;
+}
+
+async function poll() {
+  if (polling) {
+    return;
+  }
+  polling = true;
+  try {
+    const jobs = await getJson("/jobs?" + query());
+    renderKinds(jobs);
+    renderJobs(jobs);
+    if (selected !== null) {
+      renderDetail(await getJson("/jobs/" + encodeURIComponent(selected)));
+    }
+    live.classList.remove("stale");
+    live.textContent = "live";
+  } catch (error) {
+    live.classList.add("stale");
+    live.textContent = "reconnecting…";
+  } finally {
+    polling = false;
+  }
+}
+
+function onFilterChange() {
+  const params = query();
+  params.delete("limit");
+  const search = params.toString();
+  history.replaceState(null, "", search ? "?" + search : window.location.pathname);
+  seen = null;
+  poll();
+}
+
+function start() {
+  const params = new URLSearchParams(window.location.search);
+  filters.status.value = params.get("status") || "";
+  if (params.get("kind")) {
+    kinds.add(params.get("kind"));
+    renderKinds([]);
+    filters.kind.value = params.get("kind");
+  }
+  filters.addEventListener("change", onFilterChange);
+  filters.addEventListener("submit", (event) => event.preventDefault());
+  body.addEventListener("click", (event) => {
+    const row = event.target.closest("tr");
+    if (row) {
+      showDetail(row.dataset.id);
+    }
+  });
+  body.addEventListener("keydown", (event) => {
+    const row = event.target.closest("tr");
+    if (row && event.key === "Enter") {
+      showDetail(row.dataset.id);
+    }
+  });
+  document.getElementById("detail-close").addEventListener("click", closeDetail);
+  document.getElementById("retry").addEventListener("click", retry);
+  poll();
+  window.setInterval(() => {
+    if (!document.hidden) {
+      poll();
+    }
+  }, POLL_MS);
+}
+
+start();
