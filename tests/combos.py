@@ -20,6 +20,7 @@ SUPPORTED: dict[str, dict[str, Any]] = {
         "background_jobs": [],
         "schedules": False,
         "jobs_dashboard": False,
+        "observability": [],
         "use_docker": False,
         "ci": "none",
     },
@@ -67,6 +68,7 @@ FACTORS: dict[str, list[Any]] = {
     "jobs_store": ["sqlite", "postgresql"],
     "schedules": [True, False],
     "jobs_dashboard": [True, False],
+    "observability": [(), ("metrics",)],  # tuples: a factor's values must be hashable
 }
 QUESTIONS = yaml.safe_load((Path(__file__).resolve().parents[1] / "copier.yml").read_text())
 
@@ -84,6 +86,7 @@ def as_row(answers: dict[str, Any]) -> dict[str, Any]:
     jobs = given.pop("background_jobs")
     row = {key: given[key] for key in FACTORS if key in given}
     row |= {job: job in jobs for job in ALL_JOBS}
+    row["observability"] = tuple(given["observability"])
     if row["task_queue"] == "none":
         row["broker"] = None
     return row
@@ -92,6 +95,7 @@ def as_row(answers: dict[str, Any]) -> dict[str, Any]:
 def as_answers(row: dict[str, Any]) -> dict[str, Any]:
     answers = {key: row[key] for key in FACTORS if key not in ALL_JOBS and row[key] is not None}
     answers["background_jobs"] = [job for job in ALL_JOBS if row[job]]
+    answers["observability"] = list(row["observability"])
     return answers
 
 
@@ -109,6 +113,7 @@ def combo_id(row: dict[str, Any]) -> str:
             row["jobs_store"],
             "schedules" if row["schedules"] else "no-schedules",
             "dashboard" if row["jobs_dashboard"] else "no-dashboard",
+            "+".join(row["observability"]) or "no-observability",
         ]
     )
 
@@ -155,6 +160,8 @@ UNSUPPORTED: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "unknown-broker": ({"task_queue": "celery", "broker": "kafka"}, "broker"),
     "unknown-ci": ({"ci": "jenkins"}, "ci"),
+    "unknown-observability": ({"observability": ["metrics", "grafana"]}, "observability"),
+    "tracing-not-built-yet": ({"observability": ["tracing"]}, "observability"),
 }
 
 

@@ -27,11 +27,13 @@ def test_matrix_holds_all_on_and_all_off() -> None:
         **dict.fromkeys(switches, True),
         **{"python_version": "3.13", "task_queue": "celery", "broker": "redis", "ci": "github"},
         "jobs_store": "sqlite",
+        "observability": ("metrics",),
     }
     all_off = {
         **dict.fromkeys(switches, False),
         **{"python_version": "3.12", "task_queue": "none", "broker": None, "ci": "none"},
         "jobs_store": "sqlite",
+        "observability": (),
     }
     assert all_on in rows
     assert all_off in rows

@@ -38,6 +38,7 @@ def test_defaults_need_no_input(tmp_path: Path) -> None:
     assert answers["project_slug"] == "my-service"
     assert answers["background_jobs"] == ["audit_log", "email", "files", "reports"]
     assert answers["task_queue"] == "none"
+    assert answers["observability"] == ["metrics"]
     assert answers["jobs_dashboard"] is True
     assert "broker" not in answers, "broker is asked only with a task queue"
     assert "reserved_package_names" not in answers

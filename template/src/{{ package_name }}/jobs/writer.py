@@ -61,6 +61,8 @@ class Writer:
         self.database = database
         self.problem: str | None = None
         """Why the last transaction failed, until one succeeds again."""
+        self.on_commit: Callable[[float], None] | None = None
+        """Told each committed transaction's seconds, on the database thread; must not raise."""
         self._queue: queue.SimpleQueue[list[Write] | None] = queue.SimpleQueue()
         self._submitted: list[Write] = []
         self._retrying: list[Write] = []
@@ -204,11 +206,13 @@ class Writer:
             if connection is None:
                 connection = database.connect()
             connection = database.ensure_current(connection)
+            started = time.perf_counter()
             database.begin(connection)
             outcomes: list[tuple[Write, Any, BaseException | None]] = [
                 (write, self._apply(write, connection), None) for write in batch
             ]
             database.commit(connection)
+            seconds = time.perf_counter() - started
         except StatementError as bad:
             connection = self._roll_back(connection)
             if connection is None or len(batch) == 1:
@@ -225,6 +229,8 @@ class Writer:
         if self.problem is not None:
             logger.warning("the job store is writable again")
             self.problem = None
+        if self.on_commit is not None:
+            self.on_commit(seconds)
         self._settle(outcomes)
         return connection
 
