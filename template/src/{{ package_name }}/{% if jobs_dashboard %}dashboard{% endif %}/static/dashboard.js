@@ -11,6 +11,7 @@ const base = root.dataset.base;
 const filters = document.getElementById("filters");
 const body = document.querySelector("#jobs tbody");
 const empty = document.getElementById("empty");
+const more = document.getElementById("more");
 const live = document.getElementById("live");
 const detail = document.getElementById("detail");
 const kinds = new Set();
@@ -38,8 +39,14 @@ function seconds(from, to) {
   if (!from || !to) {
     return "";
   }
-  const value = (Date.parse(to) - Date.parse(from)) / 1000;
-  return value < 10 ? value.toFixed(2) + " s" : value.toFixed(0) + " s";
+  const ms = Math.max(0, Date.parse(to) - Date.parse(from));
+  if (ms < 1000) {
+    return Math.round(ms) + " ms";
+  }
+  if (ms < 60000) {
+    return (ms / 1000).toFixed(1) + " s";
+  }
+  return Math.floor(ms / 60000) + " min " + Math.round((ms % 60000) / 1000) + " s";
 }
 
 function when(iso) {
@@ -91,6 +98,7 @@ function renderJobs(jobs) {
   });
   body.replaceChildren(...rows);
   empty.hidden = jobs.length > 0;
+  more.hidden = jobs.length < LIMIT;
   seen = new Set(jobs.map((job) => job.id));
 }
 
@@ -244,6 +252,11 @@ function start() {
   });
   document.getElementById("detail-close").addEventListener("click", closeDetail);
   document.getElementById("retry").addEventListener("click", retry);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) {
+      poll();
+    }
+  });
   poll();
   window.setInterval(() => {
     if (!document.hidden) {
