@@ -64,4 +64,6 @@ IdempotencyDep = Annotated[Idempotency | None, Depends(idempotency)]
 
 
 async def key_reused(_: Request, error: IdempotencyKeyReusedError) -> JSONResponse:
-    return JSONResponse({"detail": str(error)}, status_code=422)
+    """422 in the shape of every other request validation error, as the OpenAPI schema says."""
+    problem = {"loc": ["header", HEADER], "msg": str(error), "type": "idempotency_key_reused"}
+    return JSONResponse({"detail": [problem]}, status_code=422)
