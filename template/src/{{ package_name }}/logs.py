@@ -65,11 +65,13 @@ def formatter(log_format: LogFormat) -> logging.Formatter:
 
 def logging_config(log_format: LogFormat, level: int = logging.INFO) -> dict[str, Any]:
     """For `logging.config.dictConfig`, which uvicorn applies in each worker process too."""
+    default_formatter = {"()": formatter, "log_format": log_format}
+    default_handler = {"class": "logging.StreamHandler", "formatter": "default"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"default": {"()": formatter, "log_format": log_format}},
-        "handlers": {"default": {"class": "logging.StreamHandler", "formatter": "default"}},
+        "formatters": {"default": default_formatter},
+        "handlers": {"default": default_handler},
         "root": {"level": level, "handlers": ["default"]},
     }
 
