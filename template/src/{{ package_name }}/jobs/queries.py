@@ -125,20 +125,29 @@ def mark_finished(
     )
 
 
+def update_unfinished(
+    db: Database, connection: Connection, job_ids: Sequence[str], changes: dict[str, Any]
+) -> int:
+    """Apply `changes` (column: value) to the named jobs still unfinished; return how many."""
+    if not job_ids:
+        return 0
+    statuses = [status.value for status in UNFINISHED]
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    cursor = db.execute(
+        connection,
+        f"UPDATE jobs SET {assignments}"  # noqa: S608 -- our own column names, `?`s for values
+        f" WHERE status IN ({placeholders(statuses)}) AND id IN ({placeholders(job_ids)})",
+        (*changes.values(), *statuses, *job_ids),
+    )
+    return int(cursor.rowcount)
+
+
 def mark_interrupted(
     db: Database, connection: Connection, job_ids: Sequence[str], reason: str
 ) -> int:
     """Record the named jobs interrupted, those still unfinished."""
-    if not job_ids:
-        return 0
-    statuses = [status.value for status in UNFINISHED]
-    cursor = db.execute(
-        connection,
-        "UPDATE jobs SET status = ?, error = ?, finished_at = ?"  # noqa: S608 -- only `?`s added
-        f" WHERE status IN ({placeholders(statuses)}) AND id IN ({placeholders(job_ids)})",
-        (JobStatus.INTERRUPTED.value, reason, now(), *statuses, *job_ids),
-    )
-    return int(cursor.rowcount)
+    changes = {"status": JobStatus.INTERRUPTED.value, "error": reason, "finished_at": now()}
+    return update_unfinished(db, connection, job_ids, changes)
 
 
 def release(db: Database, connection: Connection, job_ids: Sequence[str]) -> int:
@@ -146,16 +155,8 @@ def release(db: Database, connection: Connection, job_ids: Sequence[str]) -> int
 
     Whichever live process sweeps next (or this service's next start) claims and runs them.
     """
-    if not job_ids:
-        return 0
-    statuses = [status.value for status in UNFINISHED]
-    cursor = db.execute(
-        connection,
-        "UPDATE jobs SET status = ?, owner = NULL"  # noqa: S608 -- only `?`s added
-        f" WHERE status IN ({placeholders(statuses)}) AND id IN ({placeholders(job_ids)})",
-        (JobStatus.QUEUED.value, *statuses, *job_ids),
-    )
-    return int(cursor.rowcount)
+    changes = {"status": JobStatus.QUEUED.value, "owner": None}
+    return update_unfinished(db, connection, job_ids, changes)
 
 
 # No live process owns the job: it was given back, or its owner's lease has expired.

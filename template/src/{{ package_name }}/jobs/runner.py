@@ -135,6 +135,8 @@ class JobRunner:
 
     async def recover(self) -> int:
         """Claim and start the jobs that can run again (their process stopped); how many."""
+        if self._shutting_down:  # this process gives jobs back now; it takes none
+            return 0
         idempotent = [name for name, kind in self.kinds.items() if kind.idempotent]
         claimed, interrupted = await self.store.claim_abandoned(
             list(self.kinds), idempotent, ABANDONED

@@ -1,11 +1,10 @@
-import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from ..security import bearer
+from ..security import bearer, check_bearer
 from .instruments import Metrics
 
 router = APIRouter(tags=["metrics"])
@@ -16,14 +15,7 @@ async def require_metrics_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
     """Open unless METRICS_TOKEN is set: the scraper gets its own token, not the API's."""
-    expected = request.app.state.settings.metrics_token
-    if expected is None:
-        return
-    given = credentials.credentials if credentials else ""
-    if not secrets.compare_digest(given.encode(), expected.get_secret_value().encode()):
-        raise HTTPException(
-            401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
-        )
+    check_bearer(request.app.state.settings.metrics_token, credentials)
 
 
 # Not in the OpenAPI schema: it is for the scraper, not for the API's clients.

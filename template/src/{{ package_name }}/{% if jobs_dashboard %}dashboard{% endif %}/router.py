@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import SecretStr
 
 from ..jobs.router import router as jobs_api
-from ..security import bearer, require_token
+from ..security import bearer, require_token, token_matches
 from . import session
 
 HERE = Path(__file__).parent
@@ -90,7 +90,7 @@ async def login(request: Request) -> Response:
     if token is None:
         return RedirectResponse(request.url_for("dashboard").path, status_code=303)
     given = await form_field(request, "token")
-    if given is None or not session.token_matches(token, given):
+    if given is None or not token_matches(token, given):
         return login_form(request, "That is not the API token.", status_code=401)
     response = RedirectResponse(request.url_for("dashboard").path, status_code=303)
     response.set_cookie(

@@ -32,7 +32,3 @@ def is_valid(token: SecretStr, cookie: str | None, now: float | None = None) -> 
     if int(expires) < (time.time() if now is None else now):
         return False
     return hmac.compare_digest(signed.encode(), signature(token, int(expires)).hex().encode())
-
-
-def token_matches(token: SecretStr, given: str) -> bool:
-    return hmac.compare_digest(given.encode(), token.get_secret_value().encode())
