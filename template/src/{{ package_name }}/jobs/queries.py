@@ -279,6 +279,35 @@ def claim_schedule_run(
     return True
 
 
+def remember_request_key(
+    db: Database, connection: Connection, scope: str, key: str, fingerprint: str, answer_id: str
+) -> RecordedBefore | None:
+    """Keep `key`'s first answer for work that records no job; or return the one kept before."""
+    inserted = db.execute(
+        connection,
+        "INSERT INTO request_keys (scope, key, fingerprint, answer_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (scope, key, fingerprint, answer_id, now()),
+    ).rowcount
+    if inserted == 1:
+        return None
+    row = db.execute(
+        connection,
+        "SELECT answer_id, fingerprint FROM request_keys WHERE scope = ? AND key = ?",
+        (scope, key),
+    ).fetchone()
+    return RecordedBefore(id=row[0], request_fingerprint=row[1])
+
+
+def forget_request_key(db: Database, connection: Connection, scope: str, key: str) -> None:
+    db.execute(connection, "DELETE FROM request_keys WHERE scope = ? AND key = ?", (scope, key))
+
+
+def delete_request_keys_before(db: Database, connection: Connection, cutoff: datetime) -> int:
+    cursor = db.execute(connection, "DELETE FROM request_keys WHERE created_at < ?", (cutoff,))
+    return int(cursor.rowcount)
+
+
 def delete_schedule_runs_before(db: Database, connection: Connection, cutoff: datetime) -> int:
     cursor = db.execute(connection, "DELETE FROM schedule_runs WHERE due_at < ?", (cutoff,))
     return int(cursor.rowcount)

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from . import queries
 from .database import Connection, Database
 from .errors import JobStoreStartupError, JobStoreUnavailableError, describe
+from .idempotency import Idempotency
 from .models import ClaimedJob, JobRecord, JobStatus, NewJob, RecordedBefore
 from .writer import Writer
 
@@ -157,12 +158,35 @@ class JobStore:
         )
         return claimed
 
+    async def remember_key(
+        self, scope: str, idempotency: Idempotency, answer_id: str
+    ) -> RecordedBefore | None:
+        """Keep an Idempotency-Key's answer for work that records no job (None: kept now)."""
+        db, key, fingerprint = self.database, idempotency.key, idempotency.fingerprint
+        before: RecordedBefore | None = await self.writer.run(
+            lambda connection: queries.remember_request_key(
+                db, connection, scope, key, fingerprint, answer_id
+            ),
+            WRITE_DEADLINE,
+        )
+        return before
+
+    async def forget_key(self, scope: str, key: str) -> None:
+        """The work was not handed over after all: the key is free for the next attempt."""
+        db = self.database
+        await self.writer.run(
+            lambda connection: queries.forget_request_key(db, connection, scope, key),
+            WRITE_DEADLINE,
+        )
+
     async def prune(self, cutoff: datetime, batch: int) -> int:
-        """Delete up to `batch` finished job records (and schedule runs) older than `cutoff`."""
+        """Delete up to `batch` finished job records older than `cutoff`, with older schedule
+        runs and request keys."""
         db = self.database
 
         def delete(connection: Connection) -> int:
             queries.delete_schedule_runs_before(db, connection, cutoff)
+            queries.delete_request_keys_before(db, connection, cutoff)
             return queries.delete_finished_before(db, connection, cutoff, batch)
 
         count: int = await self.writer.run(delete, WRITE_DEADLINE)

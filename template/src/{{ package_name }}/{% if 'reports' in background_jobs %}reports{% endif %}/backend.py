@@ -10,10 +10,6 @@ class ReportsUnavailableError(Exception):
     """Reports cannot be accepted right now (for example, the broker is unreachable)."""
 
 
-class IdempotencyNotSupportedError(Exception):
-    """This backend cannot honour an Idempotency-Key yet."""
-
-
 class ReportBackend(Protocol):
     async def submit(self, report: ReportRequest, idempotency: Idempotency | None) -> str:
         """Hand the report over to be built; return its task id (the first one's, for a
