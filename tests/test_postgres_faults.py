@@ -13,7 +13,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -27,7 +26,7 @@ from typing import Any
 import pytest
 from combos import SUPPORTED
 from conftest import shared_environment
-from live_service import FINISHED, Service, free_port, wait_until
+from live_service import FINISHED, Service, free_port, smtp_server, wait_until
 
 COMBO = "postgresql-store"
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(COMBO)]
@@ -219,19 +218,14 @@ def test_a_stopped_postgresql_answers_503_fast_and_both_hosts_recover_by_themsel
     )
 
 
-def silent_smtp_server() -> socket.socket:
-    """A server that accepts connections and never says a word: every send hangs until timeout."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    return server
-
-
 def test_a_killed_host_s_running_jobs_are_recorded_interrupted_by_the_survivor(hosts) -> None:
-    with silent_smtp_server() as smtp:
+    # A server that takes each message's data and never answers it: every send is under way
+    # (past its point of no return, so recorded `running`) and hangs until it times out.
+    port = free_port()
+    with smtp_server(port, delay=600):
         hanging = {
             "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(smtp.getsockname()[1]),
+            "SMTP_PORT": str(port),
             "SMTP_STARTTLS": "false",
             "SMTP_TIMEOUT": "120",
         }

@@ -36,6 +36,9 @@ class JobKind:
     """
     retry: RetryFor = no_retry
     """The retry policy for transient failures, from the app's settings."""
+    marks_point_of_no_return: bool = False
+    """Not idempotent, and its work calls `progress.point_of_no_return()` before the step
+    that cannot be undone; until then a shutdown or a crash gives the job back."""
 
 
 def registry(kinds: Iterable[JobKind]) -> dict[str, JobKind]:

@@ -113,6 +113,7 @@ def mark_finished(
     connection: Connection,
     job_id: str,
     status: JobStatus,
+    attempts: int | None,
     error: str | None,
     result: dict[str, Any] | None,
     at: datetime,
@@ -120,8 +121,9 @@ def mark_finished(
     encoded = json.dumps(result) if result is not None else None
     db.execute(
         connection,
-        "UPDATE jobs SET status = ?, error = ?, result = ?, finished_at = ? WHERE id = ?",
-        (status.value, error, encoded, at, job_id),
+        "UPDATE jobs SET status = ?, attempts = COALESCE(?, attempts), error = ?, result = ?,"
+        " finished_at = ? WHERE id = ?",
+        (status.value, attempts, error, encoded, at, job_id),
     )
 
 

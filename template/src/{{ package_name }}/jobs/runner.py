@@ -5,11 +5,13 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from fastapi import BackgroundTasks, FastAPI
 
 from .. import context
+from . import progress
 from .errors import JobStoreClosedError, JobStoreUnavailableError, describe
 from .events import JobEvent, JobObserver
 from .idempotency import Idempotency, IdempotencyKeyReusedError
@@ -42,8 +44,8 @@ class JobRunner:
 
     Jobs come back: on shutdown, a job that has not started is given back to the store
     (so does one cut off mid-run whose kind is idempotent), and a live or restarted
-    process claims and runs it under the same id. One cut off mid-run of another kind is
-    recorded `interrupted`, for a person to retry or not.
+    process claims and runs it under the same id. One of another kind cut off past its
+    point of no return (progress.py) is recorded `interrupted`, for a person to decide.
     """
 
     def __init__(
@@ -59,7 +61,8 @@ class JobRunner:
         self.observers: list[JobObserver] = []
         self._slots = asyncio.Semaphore(max_concurrency)
         self._unfinished: dict[str, JobKind] = {}
-        self._running: set[str] = set()
+        self._past_return: set[str] = set()
+        """Jobs of kinds not idempotent that may have done what cannot be undone."""
         self._all_finished = asyncio.Event()
         self._all_finished.set()
         self._shutting_down = False
@@ -173,7 +176,6 @@ class JobRunner:
                 await self._give_back(job_id, kind)
                 return
             async with self._slots:
-                self._running.add(job_id)
                 await self._attempt_until_done(job, kind, arguments, attempts_before)
         except asyncio.CancelledError:
             # uvicorn cancels what still runs once SHUTDOWN_TIMEOUT is up. Recorded here, the
@@ -190,10 +192,10 @@ class JobRunner:
         """At shutdown: back to the store if it can run again, else recorded interrupted."""
         # Closed: the drain recorded it. Unavailable: the lease sweep will.
         with contextlib.suppress(JobStoreClosedError, JobStoreUnavailableError):
-            if job_id not in self._running or kind.idempotent:
-                await self.store.release([job_id])
-            else:
+            if job_id in self._past_return:
                 await self.store.interrupt([job_id], INTERRUPTED_REASON)
+            else:
+                await self.store.release([job_id])
 
     async def _attempt_until_done(
         self, job: JobEvent, kind: JobKind, arguments: Arguments, attempts_before: int
@@ -203,7 +205,13 @@ class JobRunner:
         attempt = 0
         while True:
             attempt += 1
-            self.store.started(job.job_id, attempts_before + attempt)
+            number = attempts_before + attempt
+            mark = partial(self._pass_point_of_no_return, job.job_id, number)
+            progress.current_mark.set(mark if kind.marks_point_of_no_return else None)
+            if kind.idempotent:
+                self.store.started(job.job_id, number)  # nobody waits: running it twice is fine
+            elif not kind.marks_point_of_no_return:
+                await mark()
             for observer in self.observers:
                 observer.started(job, attempt)
             try:
@@ -222,12 +230,23 @@ class JobRunner:
                 logger.exception(
                     "job %s (%s) failed after %d attempt(s)", job.job_id, job.kind, attempt
                 )
-                await self.store.finished(job.job_id, JobStatus.FAILED, error=describe(error))
+                await self.store.finished(
+                    job.job_id, JobStatus.FAILED, attempts=number, error=describe(error)
+                )
                 self._tell_finished(job, JobStatus.FAILED, began, error)
                 return
-            await self.store.finished(job.job_id, JobStatus.SUCCEEDED, result=result)
+            await self.store.finished(
+                job.job_id, JobStatus.SUCCEEDED, attempts=number, result=result
+            )
             self._tell_finished(job, JobStatus.SUCCEEDED, began, None)
             return
+
+    async def _pass_point_of_no_return(self, job_id: str, attempt: int) -> None:
+        """Commit `running` before the job does what cannot be undone (progress.py)."""
+        if job_id in self._past_return:
+            return
+        await self.store.started_durably(job_id, attempt)
+        self._past_return.add(job_id)
 
     def _tell_finished(
         self, job: JobEvent, status: JobStatus, began: float, error: Exception | None
@@ -238,7 +257,7 @@ class JobRunner:
 
     def _forget(self, job_id: str) -> None:
         self._unfinished.pop(job_id, None)
-        self._running.discard(job_id)
+        self._past_return.discard(job_id)
         if not self._unfinished:
             self._all_finished.set()
 
@@ -257,11 +276,7 @@ class JobRunner:
         leftover = dict(self._unfinished)
         if not leftover:
             return
-        cut_off = sorted(
-            job_id
-            for job_id, kind in leftover.items()
-            if job_id in self._running and not kind.idempotent
-        )
+        cut_off = sorted(set(leftover) & self._past_return)
         come_back = sorted(set(leftover) - set(cut_off))
         try:
             interrupted = await self.store.interrupt(cut_off, INTERRUPTED_REASON)

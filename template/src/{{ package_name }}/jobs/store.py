@@ -90,11 +90,19 @@ class JobStore:
             lambda connection: queries.mark_started(db, connection, job_id, attempt, at)
         )
 
+    async def started_durably(self, job_id: str, attempt: int) -> None:
+        """Record a job `running` and wait for the commit (however long the store is away)."""
+        db, at = self.database, queries.now()
+        await self.writer.run_durably(
+            lambda connection: queries.mark_started(db, connection, job_id, attempt, at)
+        )
+
     async def finished(
         self,
         job_id: str,
         status: JobStatus,
         *,
+        attempts: int | None = None,
         error: str | None = None,
         result: dict[str, Any] | None = None,
     ) -> None:
@@ -102,7 +110,7 @@ class JobStore:
         db, at = self.database, queries.now()
         await self.writer.run_durably(
             lambda connection: queries.mark_finished(
-                db, connection, job_id, status, error, result, at
+                db, connection, job_id, status, attempts, error, result, at
             )
         )
 

@@ -22,8 +22,11 @@ def smtp_retry(app: FastAPI) -> RetryPolicy:
 
 
 def email_kind(name: str) -> JobKind:
-    # Not idempotent: cut off mid-run, the message may have gone out already.
-    return JobKind(name, send_email, idempotent=False, retry=smtp_retry)
+    # Not idempotent: cut off while sending, the message may have gone out already. Until
+    # it has an SMTP session, nothing was sent: the mailer marks that point.
+    return JobKind(
+        name, send_email, idempotent=False, retry=smtp_retry, marks_point_of_no_return=True
+    )
 
 
 SEND_EMAIL = email_kind("email")

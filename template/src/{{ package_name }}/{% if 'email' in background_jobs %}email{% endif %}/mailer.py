@@ -10,6 +10,7 @@ import aiosmtplib
 from fastapi import FastAPI
 
 from ..jobs.kinds import JobResult
+from ..jobs.progress import point_of_no_return
 from ..jobs.retry import RetryPolicy, backoff
 from ..settings import CoreSettings
 from .message import Message, compose
@@ -56,6 +57,9 @@ class SMTPSessions:
         async with self._slots:
             session = await self._session()
             try:
+                # Waiting for a session and opening it sent nothing: up to here a shutdown
+                # gives the job back to run again; from here on it may have gone out.
+                await point_of_no_return()
                 await session.sendmail(
                     message.sender,
                     [message.recipient],
