@@ -108,6 +108,10 @@ def mark_started(
     )
 
 
+def mark_attempts(db: Database, connection: Connection, job_id: str, attempt: int) -> None:
+    db.execute(connection, "UPDATE jobs SET attempts = ? WHERE id = ?", (attempt, job_id))
+
+
 def mark_finished(
     db: Database,
     connection: Connection,

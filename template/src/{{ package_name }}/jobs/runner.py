@@ -225,6 +225,8 @@ class JobRunner:
                     )
                     for observer in self.observers:
                         observer.retrying(job, attempt, error)
+                    if kind.marks_point_of_no_return:  # no `running` write told the attempts
+                        self.store.attempted(job.job_id, number)
                     await asyncio.sleep(delay)
                     continue
                 logger.exception(

@@ -90,6 +90,13 @@ class JobStore:
             lambda connection: queries.mark_started(db, connection, job_id, attempt, at)
         )
 
+    def attempted(self, job_id: str, attempt: int) -> None:
+        """Record how many attempts a job has made, leaving its status as it is."""
+        db = self.database
+        self.writer.submit_nowait(
+            lambda connection: queries.mark_attempts(db, connection, job_id, attempt)
+        )
+
     async def started_durably(self, job_id: str, attempt: int) -> None:
         """Record a job `running` and wait for the commit (however long the store is away)."""
         db, at = self.database, queries.now()
