@@ -59,6 +59,14 @@ def render(
     return destination
 
 
+BINARY_SUFFIXES = frozenset({".png"})
+
+
+def is_binary(path: Path) -> bool:
+    """Images (the dashboard's screenshot): copied as they are, never read as text."""
+    return path.suffix in BINARY_SUFFIXES
+
+
 def read_answers(project: Path) -> dict[str, Any]:
     return yaml.safe_load((project / ".copier-answers.yml").read_text())
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import copier
 import pytest
-from conftest import commit_and_tag, git, read_answers, render, template_repo
+from conftest import commit_and_tag, git, is_binary, read_answers, render, template_repo
 
 pytestmark = pytest.mark.usefixtures("no_git_identity")
 
@@ -36,7 +36,7 @@ def rename_everywhere(template: Path, old: str, new: str) -> None:
     word = re.compile(rf"\b{old}\b")
     paths = [template / "copier.yml", *(template / "template").rglob("*")]
     for path in sorted(paths, key=lambda p: len(p.parts), reverse=True):  # children first
-        if path.is_file():
+        if path.is_file() and not is_binary(path):
             path.write_text(word.sub(new, path.read_text()))
         if word.search(path.name):
             path.rename(path.with_name(word.sub(new, path.name)))

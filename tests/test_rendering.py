@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from combos import SUPPORTED, params
-from conftest import read_answers
+from conftest import is_binary, read_answers
 
 pytestmark = pytest.mark.parametrize("combo", params())
 
@@ -22,16 +22,12 @@ FEATURE_PACKAGES = {
 }
 
 
-# Images (the dashboard's screenshot) are copied as they are: not text to search for Jinja.
-BINARY_SUFFIXES = {".png"}
-
-
 def project_files(project: Path) -> list[Path]:
     """The project's text files."""
     return [
         path
         for path in project.rglob("*")
-        if path.is_file() and ".git" not in path.parts and path.suffix not in BINARY_SUFFIXES
+        if path.is_file() and ".git" not in path.parts and not is_binary(path)
     ]
 
 
@@ -55,7 +51,9 @@ def test_no_jinja_left_in_names_or_contents(rendered, combo: str) -> None:
 def test_no_empty_files(rendered, combo: str) -> None:
     project = rendered(combo, SUPPORTED[combo])
 
-    empty = [path.relative_to(project) for path in project_files(project) if not path.read_text().strip()]
+    empty = [
+        path.relative_to(project) for path in project_files(project) if not path.read_text().strip()
+    ]
     assert empty == []
 
 

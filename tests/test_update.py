@@ -50,9 +50,9 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-def files_of(project: Path) -> dict[str, str]:
+def files_of(project: Path) -> dict[str, bytes]:
     return {
-        str(path.relative_to(project)): path.read_text()
+        str(path.relative_to(project)): path.read_bytes()
         for path in sorted(project.rglob("*"))
         if path.is_file() and ".git" not in path.relative_to(project).parts
     }
@@ -63,7 +63,7 @@ def conflicts(project: Path) -> tuple[list[str], list[str], list[str]]:
     status = git(project, "status", "--porcelain").splitlines()
     unmerged = [line[3:] for line in status if line[:2] in {"UU", "AA", "DU", "UD", "AU", "UA"}]
     files = files_of(project)
-    marked = [name for name, text in files.items() if CONFLICT in text]
+    marked = [name for name, content in files.items() if CONFLICT.encode() in content]
     rejected = [name for name in files if name.endswith(".rej")]
     return unmerged, marked, rejected
 
