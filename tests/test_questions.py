@@ -1,4 +1,4 @@
-"""copier.yml: defaults need no input, and every bad answer is refused before anything is written."""
+"""copier.yml: defaults need no input; every bad answer is refused before anything is written."""
 
 import keyword
 import subprocess
@@ -25,7 +25,9 @@ def copier_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def as_data(value: object) -> str:
     """How a user writes this answer after `-d key=` (lists in YAML flow style)."""
-    return value if isinstance(value, str) else yaml.safe_dump(value, default_flow_style=True).strip()
+    return (
+        value if isinstance(value, str) else yaml.safe_dump(value, default_flow_style=True).strip()
+    )
 
 
 def test_defaults_need_no_input(tmp_path: Path) -> None:
