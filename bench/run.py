@@ -11,6 +11,8 @@ their dependencies into venvs under bench/out/, and measures, in one run:
   pruned vs without the prune, and the query plans of GET /jobs at that size;
 - delivery (phases/delivery.py): email through a slow SMTP server;
 - no loss (phases/no_loss.py): thousands of emails and files, then every one is checked;
+- crash (phases/crash.py): 1000 accepted emails through SIGTERM, kill -9 and two workers,
+  the tracked service vs fastapi-taskflow, counted at the SMTP server;
 - celery (phases/celery.py): enqueue latency and request-to-SUCCESS on Redis;
 - template (phases/template.py): `copier copy` and the test suites' wall time.
 
@@ -28,6 +30,7 @@ import sys
 import warnings
 
 from phases.celery import celery
+from phases.crash import crash
 from phases.delivery import delivery
 from phases.no_loss import no_loss
 from phases.peers import peers
@@ -36,7 +39,7 @@ from phases.template import template_cost
 from project import DOCS, OUT, Project, peers_environment, project_environment, render_project
 from report import Report, plot, write_markdown
 
-PHASES = ["peers", "retention", "delivery", "loss", "celery", "template"]
+PHASES = ["peers", "retention", "delivery", "loss", "crash", "celery", "template"]
 
 
 def main() -> None:
@@ -80,6 +83,9 @@ def main() -> None:
         delivery(project, report, 300)
     if "loss" in args.only:
         no_loss(project, report, args.messages)
+    if "crash" in args.only:
+        report.peers_python = report.peers_python or peers_environment(project.python)
+        crash(project, report.peers_python, report)
     if "celery" in args.only:
         celery(project, report, 200, args.redis_url)
     if "template" in args.only:

@@ -15,17 +15,21 @@ from fastapi import BackgroundTasks
 package = os.environ["BENCH_PACKAGE"]
 create_app = importlib.import_module(f"{package}.app").create_app
 JobRunnerDep: Any = importlib.import_module(f"{package}.jobs.deps").JobRunnerDep
+JobKind: Any = importlib.import_module(f"{package}.jobs.kinds").JobKind
 EmailRequest: Any = importlib.import_module(f"{package}.email.schemas").EmailRequest
 
-app = create_app()
 
-
-async def nothing() -> None:
+async def nothing(_app: Any, _arguments: Any) -> None:
     return None
+
+
+JOB_ONLY = JobKind("job_only", nothing, idempotent=True)
+app = create_app()
+app.state.job_kinds.append(JOB_ONLY)  # registered like a feature's kinds, before start-up
 
 
 @app.post("/job-only", status_code=202)
 async def job_only(
     body: EmailRequest, tasks: BackgroundTasks, jobs: JobRunnerDep
 ) -> dict[str, str]:
-    return {"job_id": await jobs.schedule(tasks, "job_only", nothing)}
+    return {"job_id": await jobs.schedule(tasks, JOB_ONLY)}
