@@ -39,7 +39,7 @@ def crash(project: Project, peers_python: Path, report: Report) -> None:
     apps = {
         "tracked": lambda *extra: project.uvicorn(f"{PACKAGE}.app:create_app", "--factory", *extra),
         "fastapi-taskflow": lambda *extra: project.uvicorn(
-            "taskflow_email_app:app", *extra, python=peers_python
+            "taskflow_app:app", *extra, python=peers_python
         ),
     }
     for scenario, (stop_signal, workers) in SCENARIOS.items():
