@@ -316,7 +316,7 @@ def test_turning_a_feature_off_removes_its_files_cleanly(tmp_path: Path, feature
     removed = set(files_before) - set(files_of(project))
     assert removed, "the feature's files are gone"
     for path, text in MARKERS[feature]:
-        assert text in files_before.get(path, "")
+        assert text.encode() in files_before.get(path, b"")
         assert not has_marker(project, path, text), (path, text)
     status = git(project, "status", "--porcelain").splitlines()
     assert {line[3:] for line in status if line.startswith(" D")} == removed
