@@ -161,7 +161,6 @@ UNSUPPORTED: dict[str, tuple[dict[str, Any], str]] = {
     "unknown-broker": ({"task_queue": "celery", "broker": "kafka"}, "broker"),
     "unknown-ci": ({"ci": "jenkins"}, "ci"),
     "unknown-observability": ({"observability": ["metrics", "grafana"]}, "observability"),
-    "tracing-not-built-yet": ({"observability": ["tracing"]}, "observability"),
 }
 
 
