@@ -201,7 +201,11 @@ def test_compose_services_are_the_api_its_proxy_and_with_celery_its_worker_and_b
     services = compose["services"]
     celery = answers["task_queue"] == "celery"
 
-    expected = {"api", "proxy", "worker", "beat", answers["broker"]} if celery else {"api", "proxy"}
+    expected = (
+        {"api", "proxy", "worker", "beat", "flower", answers["broker"]}
+        if celery
+        else {"api", "proxy"}
+    )
     if answers["jobs_store"] == "postgresql":
         expected.add("postgres")
     assert set(services) == expected
@@ -231,6 +235,19 @@ def test_compose_services_are_the_api_its_proxy_and_with_celery_its_worker_and_b
         assert "ports" not in beat and "deploy" not in beat, "exactly one beat"
         assert beat["healthcheck"] == {"disable": True}
         assert beat["environment"]["BROKER_URL"] == worker["environment"]["BROKER_URL"]
+        flower = services["flower"]
+        assert flower["image"] == api["image"]
+        # `<slug> flower` reads FLOWER_BASIC_AUTH from .env and refuses to start without it.
+        assert flower["env_file"] == ".env"
+        assert flower["command"] == [
+            answers["project_slug"], "flower", "--address", "0.0.0.0", "--port", "5555"
+        ]  # fmt: skip
+        assert flower["ports"] == ["127.0.0.1:5555:5555"], "published on this host only"
+        kind, *probe = flower["healthcheck"]["test"]
+        assert kind == "CMD"
+        assert "http://127.0.0.1:5555/healthcheck" in probe[-1]
+        duration_seconds(flower["healthcheck"]["interval"])
+        assert flower["environment"] == worker["environment"]
 
 
 def test_with_celery_everything_waits_for_a_healthy_broker(compose, answers) -> None:
@@ -247,7 +264,7 @@ def test_with_celery_everything_waits_for_a_healthy_broker(compose, answers) -> 
     assert broker["image"].split(":")[1] not in {"", "latest"}
     assert broker["healthcheck"]["test"][0] == "CMD"
     duration_seconds(broker["healthcheck"]["interval"])
-    for name in ("api", "worker", "beat"):
+    for name in ("api", "worker", "beat", "flower"):
         healthy = {"condition": "service_healthy"}
         expected = {answers["broker"]: healthy} | {s: healthy for s in store if name == "api"}
         assert services[name]["depends_on"] == expected

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from ..logs import LogSettings
@@ -40,12 +40,22 @@ class QueueSettings(LogSettings):
     """When beat prunes report files: a 5-field cron expression (UTC) or seconds between runs."""
     schedule_cleanup_results: str = "0 * * * *"
     """When beat deletes expired results from a database result backend (cron or seconds)."""
+    flower_basic_auth: SecretStr | None = None
+    """`user:password` (several: comma-separated) for `<slug> flower`, which refuses to start
+    without it: Flower's UI and API can revoke and kill tasks and shut workers down."""
 
     @field_validator("schedule_prune_reports", "schedule_cleanup_results")
     @classmethod
     def _valid_schedule(cls, value: str) -> str:
         parse_schedule(value)
         return value
+
+    @field_validator("flower_basic_auth")
+    @classmethod
+    def _unset_if_empty(cls, value: SecretStr | None) -> SecretStr | None:
+        """`FLOWER_BASIC_AUTH=` is unset (its format is checked by `<slug> flower`, whose
+        message, unlike a validation error's, does not echo the password)."""
+        return value if value is not None and value.get_secret_value() else None
 
     @model_validator(mode="after")
     def _visibility_above_time_limit(self) -> Self:
