@@ -68,7 +68,7 @@ FACTORS: dict[str, list[Any]] = {
     "jobs_store": ["sqlite", "postgresql"],
     "schedules": [True, False],
     "jobs_dashboard": [True, False],
-    "observability": [(), ("metrics",)],  # tuples: a factor's values must be hashable
+    "observability": [(), ("metrics",), ("sentry",)],  # tuples: values must be hashable
 }
 QUESTIONS = yaml.safe_load((Path(__file__).resolve().parents[1] / "copier.yml").read_text())
 
