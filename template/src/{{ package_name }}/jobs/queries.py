@@ -121,13 +121,15 @@ def mark_finished(
     error: str | None,
     result: dict[str, Any] | None,
     at: datetime,
+    started_at: datetime | None = None,
 ) -> None:
+    """The outcome; `started_at` when the job's `running` record was never written."""
     encoded = json.dumps(result) if result is not None else None
     db.execute(
         connection,
         "UPDATE jobs SET status = ?, attempts = COALESCE(?, attempts), error = ?, result = ?,"
-        " finished_at = ? WHERE id = ?",
-        (status.value, attempts, error, encoded, at, job_id),
+        " started_at = COALESCE(started_at, ?), finished_at = ? WHERE id = ?",
+        (status.value, attempts, error, encoded, started_at, at, job_id),
     )
 
 

@@ -208,8 +208,9 @@ class JobRunner:
             number = attempts_before + attempt
             mark = partial(self._pass_point_of_no_return, job.job_id, number)
             progress.current_mark.set(mark if kind.marks_point_of_no_return else None)
+            running = None
             if kind.idempotent:
-                self.store.started(job.job_id, number)  # nobody waits: running it twice is fine
+                running = self.store.started(job.job_id, number)  # nobody waits: may run twice
             elif not kind.marks_point_of_no_return:
                 await mark()
             for observer in self.observers:
@@ -233,12 +234,16 @@ class JobRunner:
                     "job %s (%s) failed after %d attempt(s)", job.job_id, job.kind, attempt
                 )
                 await self.store.finished(
-                    job.job_id, JobStatus.FAILED, attempts=number, error=describe(error)
+                    job.job_id,
+                    JobStatus.FAILED,
+                    attempts=number,
+                    error=describe(error),
+                    running=running,
                 )
                 self._tell_finished(job, JobStatus.FAILED, began, error)
                 return
             await self.store.finished(
-                job.job_id, JobStatus.SUCCEEDED, attempts=number, result=result
+                job.job_id, JobStatus.SUCCEEDED, attempts=number, result=result, running=running
             )
             self._tell_finished(job, JobStatus.SUCCEEDED, began, None)
             return

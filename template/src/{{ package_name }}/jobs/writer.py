@@ -84,9 +84,11 @@ class Writer:
             await asyncio.to_thread(self._thread.join)
             self._thread = None
 
-    def submit_nowait(self, operation: Operation) -> None:
+    def submit_nowait(self, operation: Operation) -> Write:
         """Queue a write nobody waits for; it commits in order, retried until it does."""
-        self._enqueue(Write(operation, durable=True))
+        write = Write(operation, durable=True)
+        self._enqueue(write)
+        return write
 
     async def run_durably(self, operation: Operation) -> Any:
         """Commit `operation`, waiting as long as the database stays unavailable."""
@@ -112,12 +114,13 @@ class Writer:
 
         One already taken is left to finish: its outcome is moments away, and it is the truth.
         """
-        if write.future is None or write.future.done() or not self._withdraw(write):
+        if write.future is None or write.future.done() or not self.withdraw(write):
             return
         message = self.problem or f"{self.database.name}: no commit within {deadline:g} s"
         write.future.set_exception(JobStoreUnavailableError(message))
 
-    def _withdraw(self, write: Write) -> bool:
+    def withdraw(self, write: Write) -> bool:
+        """Take back a write no transaction has taken yet; False when one has (it will commit)."""
         with self._claiming:
             if write.claimed:
                 return False
