@@ -3,19 +3,31 @@
 Run by bench/run.py in the generated project's environment. POST /job-only validates the
 same body as POST /emails, records a job `queued` before its 202 and runs it after the
 response, through the project's own JobRunner; the job's work is empty: the job machinery
-alone. POST /files and POST /emails are the service's own.
+alone. It is the first route matched, as the plain app's /empty is in its three: how many
+routes an app has is not the job machinery's cost (FastAPI matches included routers one
+by one). POST /files and POST /emails are the service's own, where the service has them.
+
+With BENCH_WITHOUT_OBSERVABILITY=1 the app runs without what observability adds to every
+request and job (the metrics middleware and job observer, the X-Request-ID middleware):
+the bench compares the two to price them.
 """
 
 import importlib
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import BackgroundTasks
+from fastapi import BackgroundTasks, FastAPI
 
 package = os.environ["BENCH_PACKAGE"]
 create_app = importlib.import_module(f"{package}.app").create_app
 JobRunnerDep: Any = importlib.import_module(f"{package}.jobs.deps").JobRunnerDep
 JobKind: Any = importlib.import_module(f"{package}.jobs.kinds").JobKind
+RequestIdMiddleware: Any = importlib.import_module(f"{package}.request_ids").RequestIdMiddleware
+HttpMetricsMiddleware: Any = importlib.import_module(
+    f"{package}.metrics.middleware"
+).HttpMetricsMiddleware
 EmailRequest: Any = importlib.import_module(f"{package}.email.schemas").EmailRequest
 
 
@@ -33,3 +45,22 @@ async def job_only(
     body: EmailRequest, tasks: BackgroundTasks, jobs: JobRunnerDep
 ) -> dict[str, str]:
     return {"job_id": await jobs.schedule(tasks, JOB_ONLY)}
+
+
+app.router.routes.insert(0, app.router.routes.pop())  # matched first (see above)
+service_lifespan = app.router.lifespan_context
+
+
+@asynccontextmanager
+async def without_observers(app: FastAPI) -> AsyncIterator[Any]:
+    """The service's own start-up, then its job observers (metrics) and store hook let go."""
+    async with service_lifespan(app) as state:
+        app.state.jobs.observers.clear()
+        app.state.jobs.store.writer.on_commit = None
+        yield state
+
+
+if os.environ.get("BENCH_WITHOUT_OBSERVABILITY"):
+    middleware = {RequestIdMiddleware, HttpMetricsMiddleware}
+    app.user_middleware = [entry for entry in app.user_middleware if entry.cls not in middleware]
+    app.router.lifespan_context = without_observers

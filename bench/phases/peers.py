@@ -55,6 +55,13 @@ WORKLOADS = [
     Workload("plain-empty", "plain", "/empty", EMPTY_BODY, "plain BackgroundTasks, empty job"),
     Workload("tracked-empty", "tracked", "/job-only", EMPTY_BODY, "tracked empty job, SQLite"),
     Workload(
+        "tracked-empty-bare",
+        "tracked-bare",
+        "/job-only",
+        EMPTY_BODY,
+        "tracked empty job, SQLite, without metrics and X-Request-ID",
+    ),
+    Workload(
         "tracked-empty-pg", "tracked-pg", "/job-only", EMPTY_BODY, "tracked empty job, PostgreSQL"
     ),
     Workload("taskflow-empty", "taskflow", "/empty", EMPTY_BODY, "fastapi-taskflow, empty job"),
@@ -129,12 +136,14 @@ def peers(
             "fastapi-mail": project.env(workdir / "fastapi-mail", **smtp),
             "taskflow": project.env(workdir / "taskflow"),
             "tracked": project.env(workdir / "tracked", **smtp),
+            "tracked-bare": project.env(workdir / "tracked-bare", BENCH_WITHOUT_OBSERVABILITY="1"),
         }
         commands = {
             "plain": project.uvicorn("plain_tasks_app:app", python=peers_python),
             "fastapi-mail": project.uvicorn("fastapi_mail_app:app", python=peers_python),
             "taskflow": project.uvicorn("taskflow_app:app", python=peers_python),
             "tracked": project.uvicorn("tracked_app:app"),
+            "tracked-bare": project.uvicorn("tracked_app:app"),
         }
         if postgres is not None and url is not None:
             envs["tracked-pg"] = postgres.env(workdir / "tracked-pg", JOBS_DATABASE_URL=url)
@@ -315,6 +324,15 @@ def summarise(
         name = "tracked empty job (SQLite) vs plain BackgroundTasks"
         report.goal(f"{name}: accepted req/s", ">= 0.85x", f"{r[0]:.2f}x", r[0] >= 0.85)
         report.goal(f"{name}: p99", "<= 1.0x", f"{r[2]:.2f}x", r[2] <= 1.0)
+    if "tracked-empty-bare" in rps:
+        r = row("tracked-empty", "tracked-empty-bare")
+        report.goal(
+            "metrics and X-Request-ID middleware: tracked empty job's accepted req/s with them"
+            " vs without",
+            ">= 0.9x (cost <= 10%)",
+            f"{r[0]:.2f}x",
+            r[0] >= 0.9,
+        )
     if "tracked-empty-pg" in rps:
         r = row("tracked-empty-pg", "plain-empty")
         name = "tracked empty job (PostgreSQL) vs plain BackgroundTasks"
