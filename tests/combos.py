@@ -30,6 +30,7 @@ SUPPORTED: dict[str, dict[str, Any]] = {
         "background_jobs": ALL_JOBS,
         "task_queue": "celery",
         "broker": "redis",
+        "observability": ["metrics", "tracing", "sentry"],
         "use_docker": True,
         "ci": "github",
     },
@@ -68,7 +69,7 @@ FACTORS: dict[str, list[Any]] = {
     "jobs_store": ["sqlite", "postgresql"],
     "schedules": [True, False],
     "jobs_dashboard": [True, False],
-    "observability": [(), ("metrics",), ("sentry",)],  # tuples: values must be hashable
+    "observability": [(), ("metrics",), ("sentry",), ("tracing",)],  # tuples: hashable values
 }
 QUESTIONS = yaml.safe_load((Path(__file__).resolve().parents[1] / "copier.yml").read_text())
 
