@@ -10,6 +10,7 @@ from .command import queue_settings
 from .config import sends_events
 
 DEFAULT_PORT = 5555
+PURGE_OFFLINE_AFTER = 600
 
 
 def valid_credentials(value: str) -> bool:
@@ -23,6 +24,14 @@ def flower(
     address: Annotated[
         str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")
     ] = "127.0.0.1",
+    purge_offline_after: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Seconds after its last heartbeat that a stopped worker leaves the list and "
+            "/metrics (each restart of `worker` is a new name: celery-<pid>@<host>).",
+        ),
+    ] = PURGE_OFFLINE_AFTER,
     flower_args: Annotated[
         list[str] | None,
         typer.Argument(
@@ -55,4 +64,12 @@ def flower(
     # Flower reads FLOWER_* from the environment: the credentials stay out of the process list.
     os.environ["FLOWER_BASIC_AUTH"] = settings.flower_basic_auth.get_secret_value()
     app = create_worker_app(settings)
-    app.start(["flower", f"--port={port}", f"--address={address}", *(flower_args or [])])
+    app.start(
+        [
+            "flower",
+            f"--port={port}",
+            f"--address={address}",
+            f"--purge_offline_workers={purge_offline_after}",
+            *(flower_args or []),
+        ]
+    )
