@@ -6,6 +6,7 @@ Queries are written once, with `?` placeholders; an engine rewrites them if it m
 """
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 Connection = Any
@@ -31,9 +32,8 @@ class Database(Protocol):
     def ensure_current(self, connection: Connection) -> Connection:
         """The connection, or a new one if the store moved under it (a replaced file)."""
 
-    def begin(self, connection: Connection) -> None: ...
-
-    def commit(self, connection: Connection) -> None: ...
+    def transaction(self, connection: Connection) -> AbstractContextManager[None]:
+        """BEGIN, the block's statements, COMMIT; on an error, `rollback` ends it."""
 
     def rollback(self, connection: Connection) -> None: ...
 

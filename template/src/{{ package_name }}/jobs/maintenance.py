@@ -45,9 +45,10 @@ def prune(database: Database, older_than_days: float) -> int:
         connection = database.connect()
         try:
             while True:
-                database.begin(connection)
-                count = queries.delete_finished_before(database, connection, cutoff, PRUNE_BATCH)
-                database.commit(connection)
+                with database.transaction(connection):
+                    count = queries.delete_finished_before(
+                        database, connection, cutoff, PRUNE_BATCH
+                    )
                 deleted += count
                 if count < PRUNE_BATCH:
                     return deleted
@@ -69,9 +70,8 @@ def retry(database: Database, job_id: str, known_kinds: Collection[str]) -> str 
     with unavailable_as_error(database):
         connection = database.connect()
         try:
-            database.begin(connection)
-            before = queries.insert_job(database, connection, job, None)
-            database.commit(connection)
+            with database.transaction(connection):
+                before = queries.insert_job(database, connection, job, None)
         finally:
             database.close(connection)
     if before is not None:

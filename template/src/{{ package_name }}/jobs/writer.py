@@ -210,11 +210,7 @@ class Writer:
                 connection = database.connect()
             connection = database.ensure_current(connection)
             started = time.perf_counter()
-            database.begin(connection)
-            outcomes: list[tuple[Write, Any, BaseException | None]] = [
-                (write, self._apply(write, connection), None) for write in batch
-            ]
-            database.commit(connection)
+            outcomes = self._transact(connection, batch)
             seconds = time.perf_counter() - started
         except StatementError as bad:
             connection = self._roll_back(connection)
@@ -236,6 +232,21 @@ class Writer:
             self.on_commit(seconds)
         self._settle(outcomes)
         return connection
+
+    def _transact(
+        self, connection: Connection, batch: list[Write]
+    ) -> list[tuple[Write, Any, BaseException | None]]:
+        try:
+            with self.database.transaction(connection):
+                return [(write, self._apply(write, connection), None) for write in batch]
+        except StatementError:
+            raise
+        except Exception as error:
+            # PostgreSQL sends the batch in a pipeline: a statement's own fault may only be
+            # reported when the answers arrive, at COMMIT. It is still that write's fault.
+            if self.database.is_unavailable(error):
+                raise
+            raise StatementError from error
 
     def _apply(self, write: Write, connection: Connection) -> Any:
         try:
