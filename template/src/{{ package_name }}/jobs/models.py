@@ -74,6 +74,17 @@ class RecordedBefore:
 
 
 @dataclass(frozen=True, slots=True)
+class IssuedReport:
+    """A report handed to Celery: the API's record of it (its state is the result backend's)."""
+
+    task_id: str
+    name: str
+    rows: int
+    issued_at: datetime
+    request_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimedJob:
     """A job this process has taken over to run again under the same id."""
 

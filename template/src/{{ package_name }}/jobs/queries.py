@@ -10,6 +10,7 @@ from .models import (
     FINISHED,
     UNFINISHED,
     ClaimedJob,
+    IssuedReport,
     JobRecord,
     JobStatus,
     NewJob,
@@ -314,6 +315,42 @@ def forget_request_key(db: Database, connection: Connection, scope: str, key: st
 def delete_request_keys_before(db: Database, connection: Connection, cutoff: datetime) -> int:
     cursor = db.execute(connection, "DELETE FROM request_keys WHERE created_at < ?", (cutoff,))
     return int(cursor.rowcount)
+
+
+def insert_issued_report(db: Database, connection: Connection, report: IssuedReport) -> None:
+    db.execute(
+        connection,
+        "INSERT INTO issued_reports (task_id, name, row_count, issued_at, request_id)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (report.task_id, report.name, report.rows, report.issued_at, report.request_id),
+    )
+
+
+def delete_issued_report(db: Database, connection: Connection, task_id: str) -> None:
+    db.execute(connection, "DELETE FROM issued_reports WHERE task_id = ?", (task_id,))
+
+
+def delete_issued_reports_before(db: Database, connection: Connection, cutoff: datetime) -> int:
+    cursor = db.execute(connection, "DELETE FROM issued_reports WHERE issued_at < ?", (cutoff,))
+    return int(cursor.rowcount)
+
+
+def select_issued_reports(
+    db: Database, connection: Connection, since: datetime, limit: int
+) -> list[IssuedReport]:
+    """The reports issued at or after `since`, newest first."""
+    rows = db.execute(
+        connection,
+        "SELECT task_id, name, row_count, issued_at, request_id FROM issued_reports"
+        " WHERE issued_at >= ? ORDER BY issued_at DESC, task_id DESC LIMIT ?",
+        (since, limit),
+    ).fetchall()
+    reports = []
+    for task_id, name, rows_, issued, request_id in rows:
+        issued_at = as_datetime(issued)
+        assert issued_at is not None
+        reports.append(IssuedReport(task_id, name, rows_, issued_at, request_id))
+    return reports
 
 
 def delete_schedule_runs_before(db: Database, connection: Connection, cutoff: datetime) -> int:

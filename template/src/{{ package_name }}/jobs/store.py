@@ -20,7 +20,7 @@ from . import queries
 from .database import Connection, Database
 from .errors import JobStoreStartupError, JobStoreUnavailableError, describe
 from .idempotency import Idempotency
-from .models import ClaimedJob, JobRecord, JobStatus, NewJob, RecordedBefore
+from .models import ClaimedJob, IssuedReport, JobRecord, JobStatus, NewJob, RecordedBefore
 from .writer import Write, Writer
 
 T = TypeVar("T")
@@ -211,14 +211,31 @@ class JobStore:
             WRITE_DEADLINE,
         )
 
+    async def add_issued_report(self, report: IssuedReport) -> None:
+        """Record a report about to be handed to Celery, for the list of reports."""
+        db = self.database
+        await self.writer.run(
+            lambda connection: queries.insert_issued_report(db, connection, report),
+            WRITE_DEADLINE,
+        )
+
+    async def forget_issued_report(self, task_id: str) -> None:
+        """The report was not handed over after all: it is no report."""
+        db = self.database
+        await self.writer.run(
+            lambda connection: queries.delete_issued_report(db, connection, task_id),
+            WRITE_DEADLINE,
+        )
+
     async def prune(self, cutoff: datetime, batch: int) -> int:
         """Delete up to `batch` finished job records older than `cutoff`, with older schedule
-        runs and request keys."""
+        runs, request keys and issued reports."""
         db = self.database
 
         def delete(connection: Connection) -> int:
             queries.delete_schedule_runs_before(db, connection, cutoff)
             queries.delete_request_keys_before(db, connection, cutoff)
+            queries.delete_issued_reports_before(db, connection, cutoff)
             return queries.delete_finished_before(db, connection, cutoff, batch)
 
         count: int = await self.writer.run(delete, WRITE_DEADLINE)
@@ -240,6 +257,13 @@ class JobStore:
         db = self.database
         return await self._read(
             lambda connection: queries.select_jobs(db, connection, status, limit, before, kind)
+        )
+
+    async def issued_reports(self, since: datetime, limit: int) -> list[IssuedReport]:
+        """The reports handed to Celery at or after `since`, newest first."""
+        db = self.database
+        return await self._read(
+            lambda connection: queries.select_issued_reports(db, connection, since, limit)
         )
 
     async def _read(self, query: Callable[[Connection], T]) -> T:

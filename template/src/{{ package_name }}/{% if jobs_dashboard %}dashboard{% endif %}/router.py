@@ -21,7 +21,12 @@ from . import session
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
-STATIC = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
+MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript"}
+STATIC = {
+    path.name: MEDIA_TYPES[path.suffix]
+    for path in (HERE / "static").iterdir()
+    if path.suffix in MEDIA_TYPES
+}
 MAX_FORM_BYTES = 4096
 # The page loads only its own script and style sheet, and no other site may frame it.
 PAGE_HEADERS = {
