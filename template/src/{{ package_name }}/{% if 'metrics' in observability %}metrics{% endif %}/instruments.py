@@ -5,6 +5,7 @@ PROMETHEUS_MULTIPROC_DIR (set up by `serve`), and GET /metrics, whichever worker
 it, sums every worker's files: prometheus_client's multiprocess mode.
 """
 
+import functools
 import os
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -12,6 +13,15 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 
 JOB_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900)
 STORE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+
+
+def remember_children(metric: Counter | Gauge | Histogram) -> None:
+    """Make `metric.labels(...)` remember each child by its label values.
+
+    prometheus_client's labels() checks its arguments and takes a lock on every call: on
+    the path of every request and job, a dictionary lookup is all it needs to be.
+    """
+    metric.labels = functools.cache(metric.labels)  # type: ignore[method-assign,assignment]
 
 
 def multiprocess() -> bool:
@@ -74,6 +84,16 @@ class Metrics:
             buckets=STORE_BUCKETS,
             registry=registry,
         )
+        for labelled in (
+            self.http_requests,
+            self.http_request_duration,
+            self.jobs_accepted,
+            self.jobs_finished,
+            self.jobs_retries,
+            self.job_duration,
+            self.jobs_in_progress,
+        ):
+            remember_children(labelled)
 
     def page(self) -> bytes:
         """The Prometheus text exposition of every metric (of every worker process)."""
