@@ -12,8 +12,8 @@ schedule — start a new trace of their own (a root span); `job.request_id` stil
 request that scheduled a recovered job, for its logs.
 
 While an attempt runs, its span is the current one (so calls the job makes are its
-children). A job cut off by shutdown mid-attempt gets no `finished`, and its span is not
-exported.
+children). An attempt cut off by shutdown is never told to the observers: once the jobs have
+drained, its span is ended as an error, "cut off by shutdown", before the last spans are sent.
 """
 
 from contextvars import Token
@@ -60,6 +60,14 @@ class JobSpans:
         self, job: JobEvent, status: JobStatus, seconds: float, error: Exception | None
     ) -> None:
         self._end(job, status.value, error)  # one interrupted before it started has no span
+
+    def end_cut_off(self) -> None:
+        """After the drain: the attempts still open were cut off (given back or interrupted)."""
+        for span, _ in self._open.values():
+            span.set_attribute("job.outcome", "cut off")
+            span.set_status(Status(StatusCode.ERROR, "cut off by shutdown"))
+            span.end()
+        self._open.clear()
 
     def _end(self, job: JobEvent, outcome: str, error: Exception | None) -> None:
         opened = self._open.pop(job.job_id, None)
