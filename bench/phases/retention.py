@@ -56,6 +56,17 @@ def fill(database: Path, rows: int) -> float:
     return time.perf_counter() - started
 
 
+def missed_prune(database: Path) -> None:
+    """Record that the prune schedule ran two days ago: a service starting on this store has
+    missed its last due time and prunes at once (an unseen schedule would wait for the next)."""
+    due = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    with contextlib.closing(sqlite3.connect(database, isolation_level=None)) as connection:
+        connection.execute(
+            "INSERT INTO schedule_runs (name, due_at, job_id) VALUES ('prune_jobs', ?, '')",
+            (due,),
+        )
+
+
 def count(database: Path) -> int:
     with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
         return int(connection.execute("SELECT count(*) FROM jobs").fetchone()[0])
@@ -140,6 +151,7 @@ def retention(project: Project, report: Report, rows: int, seconds: int, rounds:
     seconds_to_fill = fill(first, rows)
     databases["prune"].parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(first, databases["prune"])
+    missed_prune(databases["prune"])
     report.add(
         "retention",
         "expired records written to JOBS_DB (one transaction, direct SQL)",
