@@ -143,6 +143,12 @@ METHOD = f"""\
   (`TaskManager(snapshot_db=..., snapshot_interval=30.0, requeue_pending=True)`,
   `TaskAdmin(app, task_manager, auto_install=True)`, `@task(retries=3, delay=1.0,
   backoff=2.0)`), running the same empty job.
+- The tracked empty job: `POST /job-only` of `bench/apps/tracked_app.py`, in the generated
+  service as its defaults make it (metrics and the X-Request-ID middleware on), matched as its
+  first route as the plain app's `/empty` is among its three (FastAPI matches included routers
+  one by one: the number of routes is not the job machinery's cost). The same app started with
+  `BENCH_WITHOUT_OBSERVABILITY=1`, without the metrics middleware, the metrics job observer and
+  the X-Request-ID middleware, prices those.
 - Load: `wrk` (C, one thread, 20 connections, `bench/tools/post.lua` numbers every request's
   body so each message and file is unique) for the rates; an httpx2 async client in its own
   process where every response is needed (delivery, no loss).
