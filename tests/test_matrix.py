@@ -27,7 +27,7 @@ def test_matrix_holds_all_on_and_all_off() -> None:
         **dict.fromkeys(switches, True),
         **{"python_version": "3.13", "task_queue": "celery", "broker": "redis", "ci": "github"},
         "jobs_store": "sqlite",
-        "observability": ("metrics",),
+        "observability": ("metrics", "tracing", "sentry"),
     }
     all_off = {
         **dict.fromkeys(switches, False),
