@@ -1,6 +1,7 @@
 """What a job record holds."""
 
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,13 @@ from pydantic import BaseModel
 
 
 def new_job_id() -> str:
-    return os.urandom(16).hex()  # as random as uuid4().hex, without building a UUID
+    """32 hex digits, time-ordered as UUIDv7 is: the millisecond, then 80 random bits.
+
+    New ids land at the end of the jobs table's indexes instead of at random places in
+    them, which makes recording a job markedly cheaper as the table grows (bench/notes.md);
+    80 random bits keep them unguessable.
+    """
+    return f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
 
 
 class JobStatus(StrEnum):
