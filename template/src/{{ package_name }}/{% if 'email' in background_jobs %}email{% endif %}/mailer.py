@@ -55,11 +55,8 @@ class SMTPSessions:
 
     async def send(self, message: Message) -> None:
         async with self._slots:
-            session = await self._session()
+            session = await self._ready_session()
             try:
-                # Waiting for a session and opening it sent nothing: up to here a shutdown
-                # gives the job back to run again; from here on it may have gone out.
-                await point_of_no_return()
                 await session.sendmail(
                     message.sender,
                     [message.recipient],
@@ -70,6 +67,23 @@ class SMTPSessions:
                 session.close()
                 raise
             self._idle.append(session)
+
+    async def _ready_session(self) -> aiosmtplib.SMTP:
+        """A session ready for the message, with the job recorded past its point of no return.
+
+        Waiting for a free session sent nothing: until then a shutdown gives the job back to
+        run again. The job's `running` record is committed while the session is reset (or
+        opened), one wait instead of two in a row; from then on the message may go out.
+        """
+        opening = asyncio.create_task(self._session())
+        try:
+            await point_of_no_return()
+        except BaseException:
+            opening.cancel()
+            with contextlib.suppress(BaseException):
+                (await opening).close()
+            raise
+        return await opening
 
     async def _session(self) -> aiosmtplib.SMTP:
         while self._idle:
@@ -82,6 +96,9 @@ class SMTPSessions:
                 logger.debug("SMTP session not reusable, opening another one: %s", error)
                 session.close()
                 continue
+            except BaseException:  # cancelled: the session's state is unknown
+                session.close()
+                raise
             return session
         return await self._connect()
 
