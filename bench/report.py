@@ -10,6 +10,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import profiles
 from load import LoadResult, percentile
 from processes import LOADGEN_CPU, SERVER_CPU
 from project import BENCH, Project, python_version
@@ -21,6 +22,8 @@ class Goal:
     wanted: str
     measured: str
     met: bool
+    why: str = ""
+    """For a goal not met: where the extra CPU went (profiles.py), when both sides were profiled."""
 
 
 @dataclass
@@ -34,16 +37,18 @@ class Report:
     labels: dict[str, str] = field(default_factory=dict)
     """wrk target -> label in the plot."""
     peers_python: Path | None = None
+    profiles: dict[str, dict[str, float]] = field(default_factory=dict)
+    """workload -> part of the server (profiles.PARTS) -> µs of CPU per request."""
 
     def add(self, section: str, measure: str, value: str) -> None:
         self.rows.append((section, measure, value))
         print(f"{section:<24} {measure:<58} {value}", flush=True)
 
-    def goal(self, name: str, wanted: str, measured: str, met: bool) -> None:
-        self.goals.append(Goal(name, wanted, measured, met))
+    def goal(self, name: str, wanted: str, measured: str, met: bool, why: str = "") -> None:
+        self.goals.append(Goal(name, wanted, measured, met, why))
         print(f"GOAL {'met' if met else 'NOT MET'}: {name}: {measured} ({wanted})", flush=True)
         if not met:
-            self.unmet.append(f"{name}: {measured} (goal {wanted})")
+            self.unmet.append(f"{name}: {measured} (goal {wanted})" + (f". {why}" if why else ""))
 
 
 VERSIONED = (
@@ -167,6 +172,31 @@ METHOD = f"""\
   counted by wrk, one message per email job)."""
 
 
+def where_time_goes(report: Report) -> list[str]:
+    """The profiled workloads' CPU per request, part by part (profiles.py)."""
+    if not report.profiles:
+        return []
+    header = ["Workload", *profiles.PARTS, "total"]
+    rows = [
+        [report.labels.get(name, name), *(f"{parts[part]:.0f}" for part in profiles.PARTS),
+         f"{sum(parts.values()):.0f}"]
+        for name, parts in report.profiles.items()
+    ]  # fmt: skip
+    return [
+        "## Where the time goes",
+        "",
+        "µs of the server's CPU per request, in one extra wrk run per workload after the",
+        "measured rounds: each thread's CPU from `/proc`, the event loop's split by",
+        "`py-spy record --gil` samples (`bench/profiles.py`; raw stacks in",
+        "`bench/out/profile-*.txt`). A goal not met names the parts that cost more, below.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(row) + " |" for row in rows),
+        "",
+    ]
+
+
 def write_markdown(report: Report, project: Project, command: str, path: Path) -> None:
     lines = [
         "# Benchmarks",
@@ -194,6 +224,7 @@ def write_markdown(report: Report, project: Project, command: str, path: Path) -
             for goal in report.goals
         ),
         "",
+        *where_time_goes(report),
         "## Results",
         "",
         "![latency percentiles](benchmarks.png)",

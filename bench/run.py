@@ -33,7 +33,7 @@ from phases.celery import celery
 from phases.crash import crash
 from phases.delivery import delivery
 from phases.no_loss import no_loss
-from phases.peers import peers
+from phases.peers import GOAL_SIDES, peers
 from phases.retention import retention
 from phases.template import template_cost
 from project import DOCS, OUT, Project, peers_environment, project_environment, render_project
@@ -59,7 +59,10 @@ def main() -> None:
     )
     parser.add_argument("--only", nargs="*", default=PHASES, choices=PHASES)
     parser.add_argument(
-        "--profile", nargs="*", default=[], help="peers workloads to profile with py-spy afterwards"
+        "--profile",
+        nargs="*",
+        default=GOAL_SIDES,
+        help="peers workloads to profile afterwards (default: both sides of every goal)",
     )
     args = parser.parse_args()
     warnings.filterwarnings("ignore", message="Dirty template changes included automatically")
