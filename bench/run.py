@@ -17,7 +17,8 @@ their dependencies into venvs under bench/out/, and measures, in one run:
 - template (phases/template.py): `copier copy` and the test suites' wall time.
 
 The pieces: processes.py (start, pin, stop, core usage), project.py (render, venvs),
-load.py (wrk, async client), destinations.py (SMTP log, jobs database), report.py
+load.py (wrk, async client), destinations.py (SMTP log, jobs database), profiles.py
+(where a server's CPU goes per request, for both sides of every goal), report.py
 (docs/benchmarks.md and its plot), apps/ (the apps under test), tools/ (what runs in the
 project's venv: wrk script, async client, SMTP server).
 """

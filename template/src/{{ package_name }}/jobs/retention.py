@@ -20,8 +20,8 @@ logger = logging.getLogger(__name__)
 BATCH = 200
 """Records per transaction. A batch holds the database thread, and the requests' inserts
 queued behind it, for as long as it deletes: at a million rows, 500 per batch made POST
-p99 ~45 ms while pruning and 200 ~32 ms (15 ms without), for ~1,800 records/s deleted
-instead of ~5,900 (bench/ retention phase), still far more than one store takes in."""
+p99 ~45 ms while pruning, 200 ~31 ms (~15 ms without) and 100 no better, for ~3,400
+records deleted per second instead of ~7,400 (bench/ retention phase)."""
 PAUSE = 0.05
 """Seconds between batches, in which the requests' writes go first."""
 INTERVAL = 300.0
