@@ -22,8 +22,6 @@ class Goal:
     wanted: str
     measured: str
     met: bool
-    why: str = ""
-    """For a goal not met: where the extra CPU went (profiles.py), when both sides were profiled."""
 
 
 @dataclass
@@ -45,7 +43,8 @@ class Report:
         print(f"{section:<24} {measure:<58} {value}", flush=True)
 
     def goal(self, name: str, wanted: str, measured: str, met: bool, why: str = "") -> None:
-        self.goals.append(Goal(name, wanted, measured, met, why))
+        """`why`, for a goal not met: where the extra CPU went (profiles.py), if profiled."""
+        self.goals.append(Goal(name, wanted, measured, met))
         print(f"GOAL {'met' if met else 'NOT MET'}: {name}: {measured} ({wanted})", flush=True)
         if not met:
             self.unmet.append(f"{name}: {measured} (goal {wanted})" + (f". {why}" if why else ""))
