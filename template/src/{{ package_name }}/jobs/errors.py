@@ -13,6 +13,19 @@ class JobStoreClosedError(RuntimeError):
     """A write came after the store closed (a job still unwinding at process exit)."""
 
 
+class JobLostError(BaseException):
+    """Another process has taken this job over: this one must drop it and record nothing more.
+
+    Raised where the job meets the store (its point of no return), from inside the job's own
+    code: a BaseException, like asyncio.CancelledError, so no `except Exception` in a job
+    swallows it and goes on to do what the new owner does too.
+    """
+
+
+class LeaseLostError(RuntimeError):
+    """This process's lease ran out and another process took its jobs over (a long pause)."""
+
+
 class JobStoreStartupError(RuntimeError):
     """The store cannot be opened at start-up; the message is one line for the operator."""
 

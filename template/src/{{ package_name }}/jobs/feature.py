@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from ..feature import Feature
 from .engine import open_database
-from .errors import JobStoreUnavailableError
+from .errors import JobStoreUnavailableError, LeaseLostError
 from .idempotency import IdempotencyKeyReusedError, key_reused
 from .leases import keep_lease
 from .router import router
@@ -69,6 +69,8 @@ async def store_ready(app: FastAPI) -> str | None:
         await runner.store.renew_lease(settings.jobs_lease_seconds, READINESS_DEADLINE)
     except JobStoreUnavailableError as error:
         return str(error)
+    except LeaseLostError:  # the store took the write; the lease's own loop comes back from it
+        pass
     return None
 
 

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 
-from .errors import JobStoreUnavailableError
+from .errors import JobStoreUnavailableError, LeaseLostError
 from .runner import JobRunner
 
 logger = logging.getLogger(__name__)
@@ -23,6 +23,10 @@ async def keep_lease(runner: JobRunner, seconds: float) -> None:
     first to reconnect must not take the others for dead. So a process sweeps only once it
     has renewed without a failure for a whole lease period, time enough for every live
     process to have renewed its own.
+
+    A process that was away longer than its lease (paused, or cut off from the store) may
+    find that another one has taken its jobs over: it gives up those it holds that have not
+    passed their point of no return, and comes back under a new identity with a new lease.
     """
     store = runner.store
     renewing_since = time.monotonic()
@@ -33,6 +37,11 @@ async def keep_lease(runner: JobRunner, seconds: float) -> None:
         except JobStoreUnavailableError as error:
             logger.warning("could not renew this process's lease: %s", error)
             renewing_since = time.monotonic() + seconds / 3  # the next renewal, at the earliest
+            continue
+        except LeaseLostError as error:
+            logger.error("%s: this process comes back under a new identity", error)
+            runner.lease_lost()
+            renewing_since = time.monotonic() + seconds / 3
             continue
         if time.monotonic() - renewing_since >= seconds:
             try:

@@ -92,6 +92,19 @@ class IssuedReport:
 
 
 @dataclass(frozen=True, slots=True)
+class Claim:
+    """Who may change a job's record: its owner, at the epoch it took the job.
+
+    Every write of a job's record is conditioned on both. The owner names a process's
+    identity (a new one after it lost its lease); the epoch goes up at every takeover, so
+    even a write of the same owner from before a takeover lands nowhere.
+    """
+
+    owner: str
+    epoch: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimedJob:
     """A job this process has taken over to run again under the same id."""
 
@@ -100,3 +113,4 @@ class ClaimedJob:
     arguments: dict[str, Any]
     request_id: str | None
     attempts: int
+    claim: Claim

@@ -1,7 +1,7 @@
 """Every statement the service runs on the jobs store, written once for every engine."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,6 +9,7 @@ from .database import Connection, Database
 from .models import (
     FINISHED,
     UNFINISHED,
+    Claim,
     ClaimedJob,
     IssuedReport,
     JobRecord,
@@ -98,74 +99,104 @@ def insert_job(
     return RecordedBefore(id=row[0], request_fingerprint=row[1])
 
 
+# The writer still owns the job: every change to a job's record is conditioned on it.
+OWNED = "id = ? AND owner = ? AND epoch = ?"
+UNFINISHED_VALUES = tuple(status.value for status in UNFINISHED)
+STILL_UNFINISHED = f"status IN ({', '.join('?' for _ in UNFINISHED)})"
+
+
 def mark_started(
-    db: Database, connection: Connection, job_id: str, attempt: int, at: datetime
+    db: Database, connection: Connection, job_id: str, claim: Claim, attempt: int, at: datetime
+) -> int:
+    """Record the job `running`; 0 when its writer no longer owns it (or it has ended)."""
+    cursor = db.execute(
+        connection,
+        "UPDATE jobs SET status = ?, attempts = ?,"  # noqa: S608 -- constants, `?`s for values
+        f" started_at = COALESCE(started_at, ?) WHERE {OWNED} AND {STILL_UNFINISHED}",
+        (
+            JobStatus.RUNNING.value,
+            attempt,
+            at,
+            job_id,
+            claim.owner,
+            claim.epoch,
+            *UNFINISHED_VALUES,
+        ),
+    )
+    return int(cursor.rowcount)
+
+
+def mark_attempts(
+    db: Database, connection: Connection, job_id: str, claim: Claim, attempt: int
 ) -> None:
     db.execute(
         connection,
-        "UPDATE jobs SET status = ?, attempts = ?, started_at = COALESCE(started_at, ?)"
-        " WHERE id = ?",
-        (JobStatus.RUNNING.value, attempt, at, job_id),
+        f"UPDATE jobs SET attempts = ? WHERE {OWNED} AND {STILL_UNFINISHED}",  # noqa: S608
+        (attempt, job_id, claim.owner, claim.epoch, *UNFINISHED_VALUES),
     )
-
-
-def mark_attempts(db: Database, connection: Connection, job_id: str, attempt: int) -> None:
-    db.execute(connection, "UPDATE jobs SET attempts = ? WHERE id = ?", (attempt, job_id))
 
 
 def mark_finished(
     db: Database,
     connection: Connection,
     job_id: str,
+    claim: Claim,
     status: JobStatus,
     attempts: int | None,
     error: str | None,
     result: dict[str, Any] | None,
     at: datetime,
     started_at: datetime | None = None,
-) -> None:
-    """The outcome; `started_at` when the job's `running` record was never written."""
-    encoded = json.dumps(result) if result is not None else None
-    db.execute(
-        connection,
-        "UPDATE jobs SET status = ?, attempts = COALESCE(?, attempts), error = ?, result = ?,"
-        " started_at = COALESCE(started_at, ?), finished_at = ? WHERE id = ?",
-        (status.value, attempts, error, encoded, started_at, at, job_id),
-    )
-
-
-def update_unfinished(
-    db: Database, connection: Connection, job_ids: Sequence[str], changes: dict[str, Any]
 ) -> int:
-    """Apply `changes` (column: value) to the named jobs still unfinished; return how many."""
-    if not job_ids:
-        return 0
-    statuses = [status.value for status in UNFINISHED]
-    assignments = ", ".join(f"{column} = ?" for column in changes)
+    """The outcome; `started_at` when the job's `running` record was never written.
+
+    Whatever the record says meanwhile: a former owner whose job was recorded interrupted
+    while it was away, and that no other process took over, records what really happened.
+    0 when another process took the job over: its record is that one's to write.
+    """
+    encoded = json.dumps(result) if result is not None else None
     cursor = db.execute(
         connection,
-        f"UPDATE jobs SET {assignments}"  # noqa: S608 -- our own column names, `?`s for values
-        f" WHERE status IN ({placeholders(statuses)}) AND id IN ({placeholders(job_ids)})",
-        (*changes.values(), *statuses, *job_ids),
+        "UPDATE jobs SET status = ?, attempts = COALESCE(?, attempts),"  # noqa: S608 -- `?`s
+        " error = ?, result = ?, started_at = COALESCE(started_at, ?), finished_at = ?"
+        f" WHERE {OWNED}",
+        (status.value, attempts, error, encoded, started_at, at, job_id, claim.owner, claim.epoch),
     )
     return int(cursor.rowcount)
 
 
-def mark_interrupted(
-    db: Database, connection: Connection, job_ids: Sequence[str], reason: str
+def update_unfinished(
+    db: Database, connection: Connection, claims: Mapping[str, Claim], changes: dict[str, Any]
 ) -> int:
-    """Record the named jobs interrupted, those still unfinished."""
+    """Apply `changes` (column: value) to the named jobs still unfinished and still owned as
+    claimed; return how many."""
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    statement = (
+        f"UPDATE jobs SET {assignments}"  # noqa: S608 -- our own column names, `?`s for values
+        f" WHERE {OWNED} AND {STILL_UNFINISHED}"
+    )
+    updated = 0
+    for job_id, claim in claims.items():
+        params = (*changes.values(), job_id, claim.owner, claim.epoch, *UNFINISHED_VALUES)
+        updated += db.execute(connection, statement, params).rowcount
+    return updated
+
+
+def mark_interrupted(
+    db: Database, connection: Connection, claims: Mapping[str, Claim], reason: str
+) -> int:
+    """Record the named jobs interrupted, those still unfinished and still owned as claimed."""
     changes = {"status": JobStatus.INTERRUPTED.value, "error": reason, "finished_at": now()}
-    return update_unfinished(db, connection, job_ids, changes)
+    return update_unfinished(db, connection, claims, changes)
 
 
-def release(db: Database, connection: Connection, job_ids: Sequence[str]) -> int:
+def release(db: Database, connection: Connection, claims: Mapping[str, Claim]) -> int:
     """Give the named unfinished jobs back to the store, `queued` and owned by no process.
 
     Whichever live process sweeps next (or this service's next start) claims and runs them.
     """
     changes = {"status": JobStatus.QUEUED.value, "owner": None}
-    return update_unfinished(db, connection, job_ids, changes)
+    return update_unfinished(db, connection, claims, changes)
 
 
 # No live process owns the job: it was given back, or its owner's lease has expired.
@@ -200,22 +231,22 @@ def claim_abandoned(
     if rerunnable:
         rows = db.execute(
             connection,
-            "UPDATE jobs SET status = ?, owner = ?"  # noqa: S608 -- only `?`s added
+            "UPDATE jobs SET status = ?, owner = ?, epoch = epoch + 1"  # noqa: S608 -- `?`s
             f" WHERE arguments IS NOT NULL AND ({' OR '.join(rerunnable)}) AND {OWNER_GONE}"
-            " RETURNING id, kind, arguments, request_id, attempts",
+            " RETURNING id, kind, arguments, request_id, attempts, epoch",
             (JobStatus.QUEUED.value, owner, *params, at),
         ).fetchall()
         claimed = [
-            ClaimedJob(id_, kind, json.loads(arguments), request_id, attempts)
-            for id_, kind, arguments, request_id, attempts in rows
+            ClaimedJob(id_, kind, json.loads(arguments), request_id, attempts, Claim(owner, epoch))
+            for id_, kind, arguments, request_id, attempts, epoch in rows
         ]
     return claimed, sweep_expired(db, connection, reason, at)
 
 
-def renew_lease(
+def take_lease(
     db: Database, connection: Connection, instance: str, host: str, pid: int, seconds: float
 ) -> None:
-    """This process is alive for `seconds` more: its unfinished jobs are its own business."""
+    """A new identity's first lease: alive for `seconds`, its unfinished jobs its own business."""
     at = now()
     db.execute(
         connection,
@@ -224,6 +255,20 @@ def renew_lease(
         " ON CONFLICT (id) DO UPDATE SET lease_expires_at = excluded.lease_expires_at",
         (instance, host, pid, at, at + timedelta(seconds=seconds)),
     )
+
+
+def renew_lease(db: Database, connection: Connection, instance: str, seconds: float) -> bool:
+    """Alive for `seconds` more; False when the lease is gone.
+
+    Gone means another process found it run out and took this one's jobs over, in the same
+    transaction that deleted it (sweep_expired): the lease is never re-created then.
+    """
+    cursor = db.execute(
+        connection,
+        "UPDATE instances SET lease_expires_at = ? WHERE id = ?",
+        (now() + timedelta(seconds=seconds), instance),
+    )
+    return int(cursor.rowcount) == 1
 
 
 def release_lease(db: Database, connection: Connection, instance: str) -> None:

@@ -12,17 +12,18 @@ from fastapi import BackgroundTasks, FastAPI
 
 from .. import context
 from . import progress
-from .errors import JobStoreClosedError, JobStoreUnavailableError, describe
+from .errors import JobLostError, JobStoreClosedError, JobStoreUnavailableError, describe
 from .events import JobEvent, JobObserver
 from .idempotency import Idempotency, IdempotencyKeyReusedError
 from .kinds import Arguments, JobKind, registry
-from .models import ClaimedJob, JobStatus, NewJob, new_job_id
+from .models import Claim, ClaimedJob, JobStatus, NewJob, new_job_id
 from .rerun import new_attempt, retried_already
 from .store import JobStore
 
 logger = logging.getLogger(__name__)
 
 INTERRUPTED_REASON = "the service shut down while the job ran"
+LEASE_LOST_REASON = "this process's lease ran out while the job ran"
 ABANDONED = "the process running the job stopped before the job finished"
 NO_ARGUMENTS: Mapping[str, Any] = {}
 
@@ -46,6 +47,11 @@ class JobRunner:
     (so does one cut off mid-run whose kind is idempotent), and a live or restarted
     process claims and runs it under the same id. One of another kind cut off past its
     point of no return (progress.py) is recorded `interrupted`, for a person to decide.
+
+    Jobs are fenced: each is held under a claim (this process's identity and the job's
+    epoch) that every write of its record must still match. A process that was away past
+    its lease (a long pause) and finds its jobs taken over drops them at their point of no
+    return, and gives up all those not past it as soon as it learns the lease is gone.
     """
 
     def __init__(
@@ -61,8 +67,12 @@ class JobRunner:
         self.observers: list[JobObserver] = []
         self._slots = asyncio.Semaphore(max_concurrency)
         self._unfinished: dict[str, JobKind] = {}
-        self._past_return: set[str] = set()
-        """Jobs of kinds not idempotent that may have done what cannot be undone."""
+        self._claims: dict[str, Claim] = {}
+        self._running: dict[str, asyncio.Task[Any]] = {}
+        """The task each started job runs in, to give it up when the lease is lost."""
+        self._past_return: dict[str, int] = {}
+        """Jobs of kinds not idempotent that may have done what cannot be undone, with the
+        attempt that last passed its point of no return."""
         self._all_finished = asyncio.Event()
         self._all_finished.set()
         self._shutting_down = False
@@ -89,13 +99,14 @@ class JobRunner:
             idempotency_key=idempotency.key if idempotency else None,
             request_fingerprint=idempotency.fingerprint if idempotency else None,
         )
+        claim = self.store.claim(None)  # what `add` records as the owner
         before = await self.store.add(job)
         if before is not None:
             assert idempotency is not None
             if before.request_fingerprint != idempotency.fingerprint:
                 raise IdempotencyKeyReusedError(idempotency.key)
             return before.id
-        self._accept(tasks, job, kind)
+        self._accept(tasks, job, kind, claim)
         return job.id
 
     async def retry(self, tasks: BackgroundTasks, job_id: str) -> str | None:
@@ -108,13 +119,14 @@ class JobRunner:
         if failed is None:
             return None
         job = new_attempt(failed, self.kinds, new_job_id(), context.request_id.get())
+        claim = self.store.claim(None)
         if (before := await self.store.add(job)) is not None:
             raise retried_already(job_id, before)
-        self._accept(tasks, job, self.kinds[job.kind])
+        self._accept(tasks, job, self.kinds[job.kind], claim)
         return job.id
 
-    def _accept(self, tasks: BackgroundTasks, job: NewJob, kind: JobKind) -> None:
-        self._track(job.id, kind)
+    def _accept(self, tasks: BackgroundTasks, job: NewJob, kind: JobKind, claim: Claim) -> None:
+        self._track(job.id, kind, claim)
         for observer in self.observers:
             observer.accepted(JobEvent(job.id, kind.name, job.request_id))
         tasks.add_task(self.run, job.id, kind, job.arguments, job.request_id)
@@ -126,12 +138,13 @@ class JobRunner:
         arguments: Arguments = NO_ARGUMENTS,
         request_id: str | None = None,
         attempts_before: int = 0,
+        claim: Claim | None = None,
     ) -> None:
         """Run a job recorded elsewhere (claimed from the store, or a schedule's) now.
 
         Drained at shutdown like every other job; the task is kept referenced until it ends.
         """
-        self._track(job_id, kind)
+        self._track(job_id, kind, self.store.claim(claim))
         task = asyncio.create_task(self.run(job_id, kind, arguments, request_id, attempts_before))
         self._started_here.add(task)
         task.add_done_callback(self._started_here.discard)
@@ -153,11 +166,35 @@ class JobRunner:
         return len(claimed)
 
     def _start_claimed(self, job: ClaimedJob) -> None:
-        self.start(job.id, self.kinds[job.kind], job.arguments, job.request_id, job.attempts)
+        self.start(
+            job.id, self.kinds[job.kind], job.arguments, job.request_id, job.attempts, job.claim
+        )
 
-    def _track(self, job_id: str, kind: JobKind) -> None:
+    def _track(self, job_id: str, kind: JobKind, claim: Claim) -> None:
         self._unfinished[job_id] = kind
+        self._claims[job_id] = claim
         self._all_finished.clear()
+
+    def lease_lost(self) -> None:
+        """This process was away past its lease and its jobs were taken over.
+
+        Every job not past its point of no return is given up at once (the process that took
+        it over runs it); the rest finish and record what they did, which their claims still
+        allow where nobody ran them again. New jobs are recorded under a new identity.
+        """
+        self.store.new_identity()
+        given_up = [job_id for job_id in self._running if job_id not in self._past_return]
+        if given_up:
+            logger.warning(
+                "this process's lease ran out and its jobs were taken over: giving up %d job(s)",
+                len(given_up),
+            )
+        for job_id in given_up:
+            self._running[job_id].cancel()
+
+    def _given_up(self, claim: Claim) -> bool:
+        """Whether the job's claim is of an identity this process no longer has."""
+        return claim.owner != self.store.instance
 
     async def run(
         self,
@@ -171,34 +208,56 @@ class JobRunner:
         context.job_kind.set(kind.name)
         context.request_id.set(request_id)
         job = JobEvent(job_id, kind.name, request_id)
+        claim = self._claims.get(job_id) or self.store.claim(None)
+        task = asyncio.current_task()
+        if task is not None:
+            self._running[job_id] = task
         try:
-            if self._shutting_down or cancelled_earlier():
-                await self._give_back(job_id, kind)
+            if self._shutting_down or cancelled_earlier() or self._given_up(claim):
+                await self._give_back(job_id, claim)
                 return
             async with self._slots:
-                await self._attempt_until_done(job, kind, arguments, attempts_before)
+                await self._attempt_until_done(job, kind, arguments, attempts_before, claim)
+        except JobLostError:
+            logger.warning(
+                "job %s (%s) was taken over by another process while this one was away:"
+                " dropped here before its point of no return",
+                *(job_id, kind.name),
+            )
         except asyncio.CancelledError:
-            # uvicorn cancels what still runs once SHUTDOWN_TIMEOUT is up. Recorded here, the
-            # cancellation ends quietly: re-raised, it would be logged as "Exception in ASGI
-            # application" with a traceback per job. The jobs queued after this one in the
-            # same response see the task's pending cancellation and are given back without
-            # starting; other responses' jobs are not affected.
-            logger.warning("job %s (%s) cut off by shutdown", job_id, kind.name)
-            await asyncio.shield(self._give_back(job_id, kind))
+            # uvicorn cancels what still runs once SHUTDOWN_TIMEOUT is up (and `lease_lost`
+            # what it gives up). Recorded here, the cancellation ends quietly: re-raised, it
+            # would be logged as "Exception in ASGI application" with a traceback per job.
+            # The jobs queued after this one in the same response see the task's pending
+            # cancellation and are given back without starting; other responses' jobs are
+            # not affected.
+            if self._given_up(claim) and not self._shutting_down and task is not None:
+                logger.warning("job %s (%s) given up: this process's lease ran out", job_id, kind.name)
+                task.uncancel()  # the response's later jobs are given up by their own claims
+            else:
+                logger.warning("job %s (%s) cut off by shutdown", job_id, kind.name)
+            await asyncio.shield(self._give_back(job_id, claim))
         finally:
             self._forget(job_id)
 
-    async def _give_back(self, job_id: str, kind: JobKind) -> None:
-        """At shutdown: back to the store if it can run again, else recorded interrupted."""
+    async def _give_back(self, job_id: str, claim: Claim) -> None:
+        """Back to the store if it can run again, else recorded interrupted; only while the
+        job is still this claim's (at shutdown, or with the lease lost)."""
         # Closed: the drain recorded it. Unavailable: the lease sweep will.
         with contextlib.suppress(JobStoreClosedError, JobStoreUnavailableError):
             if job_id in self._past_return:
-                await self.store.interrupt([job_id], INTERRUPTED_REASON)
+                reason = LEASE_LOST_REASON if self._given_up(claim) else INTERRUPTED_REASON
+                await self.store.interrupt({job_id: claim}, reason)
             else:
-                await self.store.release([job_id])
+                await self.store.release({job_id: claim})
 
     async def _attempt_until_done(
-        self, job: JobEvent, kind: JobKind, arguments: Arguments, attempts_before: int
+        self,
+        job: JobEvent,
+        kind: JobKind,
+        arguments: Arguments,
+        attempts_before: int,
+        claim: Claim,
     ) -> None:
         retry = kind.retry(self.app)
         began = time.monotonic()
@@ -206,11 +265,12 @@ class JobRunner:
         while True:
             attempt += 1
             number = attempts_before + attempt
-            mark = partial(self._pass_point_of_no_return, job.job_id, number)
+            mark = partial(self._pass_point_of_no_return, job.job_id, number, claim)
             progress.current_mark.set(mark if kind.marks_point_of_no_return else None)
             running = None
             if kind.idempotent:
-                running = self.store.started(job.job_id, number)  # nobody waits: may run twice
+                # Nobody waits: an idempotent job may run twice.
+                running = self.store.started(job.job_id, number, claim)
             elif not kind.marks_point_of_no_return:
                 await mark()
             for observer in self.observers:
@@ -227,44 +287,68 @@ class JobRunner:
                     for observer in self.observers:
                         observer.retrying(job, attempt, error)
                     if kind.marks_point_of_no_return:  # no `running` write told the attempts
-                        self.store.attempted(job.job_id, number)
+                        self.store.attempted(job.job_id, number, claim)
                     await asyncio.sleep(delay)
                     continue
                 logger.exception(
                     "job %s (%s) failed after %d attempt(s)", job.job_id, job.kind, attempt
                 )
-                await self.store.finished(
+                recorded = await self.store.finished(
                     job.job_id,
                     JobStatus.FAILED,
                     attempts=number,
                     error=describe(error),
                     running=running,
+                    claim=claim,
                 )
-                self._tell_finished(job, JobStatus.FAILED, began, error)
+                self._tell_finished(job, JobStatus.FAILED, began, error, recorded)
                 return
-            await self.store.finished(
-                job.job_id, JobStatus.SUCCEEDED, attempts=number, result=result, running=running
+            recorded = await self.store.finished(
+                job.job_id,
+                JobStatus.SUCCEEDED,
+                attempts=number,
+                result=result,
+                running=running,
+                claim=claim,
             )
-            self._tell_finished(job, JobStatus.SUCCEEDED, began, None)
+            self._tell_finished(job, JobStatus.SUCCEEDED, began, None, recorded)
             return
 
-    async def _pass_point_of_no_return(self, job_id: str, attempt: int) -> None:
-        """Commit `running` before the job does what cannot be undone (progress.py)."""
-        if job_id in self._past_return:
+    async def _pass_point_of_no_return(self, job_id: str, attempt: int, claim: Claim) -> None:
+        """Commit `running` before the job does what cannot be undone (progress.py).
+
+        At every attempt: the commit is also the check that the job is still this
+        process's (JobLostError when another one has taken it over since).
+        """
+        if self._past_return.get(job_id) == attempt:
             return
-        await self.store.started_durably(job_id, attempt)
-        self._past_return.add(job_id)
+        await self.store.started_durably(job_id, attempt, claim)
+        self._past_return[job_id] = attempt
 
     def _tell_finished(
-        self, job: JobEvent, status: JobStatus, began: float, error: Exception | None
+        self,
+        job: JobEvent,
+        status: JobStatus,
+        began: float,
+        error: Exception | None,
+        recorded: bool,
     ) -> None:
+        if not recorded:
+            logger.warning(
+                "job %s (%s) ended %s here, but another process had taken it over meanwhile:"
+                " its record is that process's",
+                *(job.job_id, job.kind, status.value),
+            )
+            return
         seconds = time.monotonic() - began
         for observer in self.observers:
             observer.finished(job, status, seconds, error)
 
     def _forget(self, job_id: str) -> None:
         self._unfinished.pop(job_id, None)
-        self._past_return.discard(job_id)
+        self._claims.pop(job_id, None)
+        self._running.pop(job_id, None)
+        self._past_return.pop(job_id, None)
         if not self._unfinished:
             self._all_finished.set()
 
@@ -283,8 +367,9 @@ class JobRunner:
         leftover = dict(self._unfinished)
         if not leftover:
             return
-        cut_off = sorted(set(leftover) & self._past_return)
-        come_back = sorted(set(leftover) - set(cut_off))
+        claims = {job_id: self._claims[job_id] for job_id in leftover}
+        cut_off = {job_id: claim for job_id, claim in claims.items() if job_id in self._past_return}
+        come_back = {job_id: claim for job_id, claim in claims.items() if job_id not in cut_off}
         try:
             interrupted = await self.store.interrupt(cut_off, INTERRUPTED_REASON)
             released = await self.store.release(come_back)

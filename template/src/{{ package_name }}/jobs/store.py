@@ -10,7 +10,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,9 +18,23 @@ from typing import Any, TypeVar
 
 from . import queries
 from .database import Connection, Database
-from .errors import JobStoreStartupError, JobStoreUnavailableError, describe
+from .errors import (
+    JobLostError,
+    JobStoreStartupError,
+    JobStoreUnavailableError,
+    LeaseLostError,
+    describe,
+)
 from .idempotency import Idempotency
-from .models import ClaimedJob, IssuedReport, JobRecord, JobStatus, NewJob, RecordedBefore
+from .models import (
+    Claim,
+    ClaimedJob,
+    IssuedReport,
+    JobRecord,
+    JobStatus,
+    NewJob,
+    RecordedBefore,
+)
 from .writer import Write, Writer
 
 T = TypeVar("T")
@@ -47,6 +61,8 @@ class JobStore:
     def __init__(self, database: Database, instance: str | None = None) -> None:
         self.database = database
         self.instance = instance or instance_id()
+        """This process's identity in the store: the owner of the jobs it records and claims."""
+        self._lease_taken = False
         self.writer = Writer(database)
         self._reads = ThreadPoolExecutor(READERS, thread_name_prefix="job-store-read")
         self._local = threading.local()
@@ -81,11 +97,15 @@ class JobStore:
 
     # Writes
 
+    def claim(self, claim: Claim | None) -> Claim:
+        """The claim a write is conditioned on: a job this identity recorded, by default."""
+        return claim or Claim(self.instance)
+
     async def add(self, job: NewJob) -> RecordedBefore | None:
         """Record a new job `queued`, owned by this process; JobStoreUnavailableError if not.
 
         When its idempotency key (or the job it retries) is taken, nothing is recorded and
-        the job that took it is returned.
+        the job that took it is returned. The job's claim is `Claim(self.instance)`.
         """
         db, owner = self.database, self.instance
         before: RecordedBefore | None = await self.writer.run(
@@ -93,27 +113,32 @@ class JobStore:
         )
         return before
 
-    def started(self, job_id: str, attempt: int) -> Running:
+    def started(self, job_id: str, attempt: int, claim: Claim | None = None) -> Running:
         """Record a job `running` (nobody waits); `finished` folds it in if not written yet."""
-        db, at = self.database, queries.now()
+        db, at, owned = self.database, queries.now(), self.claim(claim)
         write = self.writer.submit_nowait(
-            lambda connection: queries.mark_started(db, connection, job_id, attempt, at)
+            lambda connection: queries.mark_started(db, connection, job_id, owned, attempt, at)
         )
         return Running(write, at)
 
-    def attempted(self, job_id: str, attempt: int) -> None:
+    def attempted(self, job_id: str, attempt: int, claim: Claim | None = None) -> None:
         """Record how many attempts a job has made, leaving its status as it is."""
-        db = self.database
+        db, owned = self.database, self.claim(claim)
         self.writer.submit_nowait(
-            lambda connection: queries.mark_attempts(db, connection, job_id, attempt)
+            lambda connection: queries.mark_attempts(db, connection, job_id, owned, attempt)
         )
 
-    async def started_durably(self, job_id: str, attempt: int) -> None:
-        """Record a job `running` and wait for the commit (however long the store is away)."""
-        db, at = self.database, queries.now()
-        await self.writer.run_durably(
-            lambda connection: queries.mark_started(db, connection, job_id, attempt, at)
+    async def started_durably(self, job_id: str, attempt: int, claim: Claim | None = None) -> None:
+        """Record a job `running` and wait for the commit (however long the store is away).
+
+        JobLostError when another process has taken the job over meanwhile (or it ended).
+        """
+        db, at, owned = self.database, queries.now(), self.claim(claim)
+        updated = await self.writer.run_durably(
+            lambda connection: queries.mark_started(db, connection, job_id, owned, attempt, at)
         )
+        if not updated:
+            raise JobLostError(job_id)
 
     async def finished(
         self,
@@ -124,33 +149,37 @@ class JobStore:
         error: str | None = None,
         result: dict[str, Any] | None = None,
         running: Running | None = None,
-    ) -> None:
+        claim: Claim | None = None,
+    ) -> bool:
         """Record a job's outcome; while the store is unavailable, wait until it takes it.
 
         A short job ends before its `running` record is written: that write is taken back
-        and its start time goes into this one, one statement instead of two.
+        and its start time goes into this one, one statement instead of two. False when
+        another process has taken the job over: its record is that process's to write.
         """
-        db, at = self.database, queries.now()
+        db, at, owned = self.database, queries.now(), self.claim(claim)
         started_at = running.at if running and self.writer.withdraw(running.write) else None
-        await self.writer.run_durably(
+        updated: int = await self.writer.run_durably(
             lambda connection: queries.mark_finished(
-                db, connection, job_id, status, attempts, error, result, at, started_at
+                db, connection, job_id, owned, status, attempts, error, result, at, started_at
             )
         )
+        return updated == 1
 
-    async def interrupt(self, job_ids: Sequence[str], reason: str) -> int:
+    async def interrupt(self, claims: Mapping[str, Claim], reason: str) -> int:
+        """Record the jobs interrupted, those still unfinished and still this process's."""
         db = self.database
         count: int = await self.writer.run(
-            lambda connection: queries.mark_interrupted(db, connection, job_ids, reason),
+            lambda connection: queries.mark_interrupted(db, connection, claims, reason),
             WRITE_DEADLINE,
         )
         return count
 
-    async def release(self, job_ids: Sequence[str]) -> int:
+    async def release(self, claims: Mapping[str, Claim]) -> int:
         """Give unfinished jobs back `queued` with no owner, for a live process to run."""
         db = self.database
         count: int = await self.writer.run(
-            lambda connection: queries.release(db, connection, job_ids), WRITE_DEADLINE
+            lambda connection: queries.release(db, connection, claims), WRITE_DEADLINE
         )
         return count
 
@@ -168,12 +197,31 @@ class JobStore:
         return outcome
 
     async def renew_lease(self, seconds: float, deadline: float = WRITE_DEADLINE) -> None:
-        """Tell every process sharing the store that this one is alive; it doubles as a probe."""
+        """Tell every process sharing the store that this one is alive; it doubles as a probe.
+
+        A new identity takes its first lease; after that, LeaseLostError when another process
+        has found the lease run out and taken this one's jobs over (see `new_identity`).
+        """
         db, instance, host, pid = self.database, self.instance, socket.gethostname(), os.getpid()
-        await self.writer.run(
-            lambda connection: queries.renew_lease(db, connection, instance, host, pid, seconds),
-            deadline,
+        if not self._lease_taken:
+            await self.writer.run(
+                lambda connection: queries.take_lease(
+                    db, connection, instance, host, pid, seconds
+                ),
+                deadline,
+            )
+            self._lease_taken = instance == self.instance
+            return
+        renewed = await self.writer.run(
+            lambda connection: queries.renew_lease(db, connection, instance, seconds), deadline
         )
+        if not renewed and instance == self.instance:
+            raise LeaseLostError(f"the lease of {instance} ran out and its jobs were taken over")
+
+    def new_identity(self) -> None:
+        """Come back as a process nobody took anything from: the next renewal takes a lease."""
+        self.instance = instance_id()
+        self._lease_taken = False
 
     async def release_lease(self) -> None:
         db, instance = self.database, self.instance
