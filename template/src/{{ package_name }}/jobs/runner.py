@@ -232,7 +232,9 @@ class JobRunner:
             # cancellation and are given back without starting; other responses' jobs are
             # not affected.
             if self._given_up(claim) and not self._shutting_down and task is not None:
-                logger.warning("job %s (%s) given up: this process's lease ran out", job_id, kind.name)
+                logger.warning(
+                    "job %s (%s) given up: this process's lease ran out", job_id, kind.name
+                )
                 task.uncancel()  # the response's later jobs are given up by their own claims
             else:
                 logger.warning("job %s (%s) cut off by shutdown", job_id, kind.name)

@@ -205,9 +205,7 @@ class JobStore:
         db, instance, host, pid = self.database, self.instance, socket.gethostname(), os.getpid()
         if not self._lease_taken:
             await self.writer.run(
-                lambda connection: queries.take_lease(
-                    db, connection, instance, host, pid, seconds
-                ),
+                lambda connection: queries.take_lease(db, connection, instance, host, pid, seconds),
                 deadline,
             )
             self._lease_taken = instance == self.instance
