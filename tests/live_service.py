@@ -214,6 +214,17 @@ class Service:
         return {row["id"]: dict(row) for row in rows}
 
 
+def send_emails(service: Service, count: int, prefix: str = "fault") -> list[str]:
+    ids = []
+    for i in range(count):
+        response = service.post(
+            "/emails", {"to": f"user{i}@example.com", "subject": f"{prefix} {i}", "body": "hi"}
+        )
+        assert response.status == 202, response
+        ids.append(response.body["job_id"])
+    return ids
+
+
 @contextmanager
 def running(service: Service) -> Iterator[Service]:
     try:
@@ -301,3 +312,78 @@ def webhook_server(script: list[Any]) -> Iterator[Webhook]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class PausableProxy:
+    """A TCP proxy on loopback whose traffic the test holds and lets go: a host cut off from
+    its database (its connections stay open, nothing gets through either way), then back."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self._open = threading.Event()
+        self._open.set()
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._server.getsockname()[1])
+        self._sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def pause(self) -> None:
+        self._open.clear()
+
+    def resume(self) -> None:
+        self._open.set()
+
+    def close(self) -> None:
+        self._open.set()
+        self._server.close()
+        for sock in self._sockets:
+            with suppress(OSError):
+                sock.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._server.accept()
+                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                return
+            self._sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        with suppress(OSError):
+            while data := source.recv(65536):
+                self._open.wait()
+                sink.sendall(data)
+        for sock in (source, sink):
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+def send_emails_across_a_pause(
+    paused: Service,
+    survivor: Service,
+    smtp: SlowSmtpHandler,
+    pause: Callable[[], None],
+    resume: Callable[[], None],
+    count: int = 8,
+) -> list[dict[str, Any]]:
+    """The fence scenario: `count` emails to `paused`, which is paused while the first is in
+    DATA (the rest wait for its one SMTP connection) and resumed once `survivor` has taken
+    the rest over and finished them. Returns every job's final record, as `survivor` reads it.
+    """
+    ids = send_emails(paused, count, prefix="fenced")
+    wait_until(lambda: smtp.sessions >= 1, 30, f"the first message in DATA\n{paused.log()}")
+    pause()
+    try:
+        # The first one is swept `interrupted` (it was under way); the others are claimed.
+        survivor.wait_for_jobs(ids, FINISHED, timeout=60)
+    finally:
+        resume()
+    records = survivor.wait_for_jobs(ids, {"succeeded"}, timeout=30)
+    # Time for the resumed process to find its lease gone and to send again, were it to.
+    lease = float(paused.settings["JOBS_LEASE_SECONDS"])
+    wait_until(lambda: "taken over" in paused.log(), 10 + lease, "the lease loss in the log")
+    time.sleep(2)
+    return records

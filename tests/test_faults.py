@@ -18,6 +18,7 @@ from live_service import (
     Service,
     free_port,
     running,
+    send_emails,
     smtp_server,
     wait_until,
     webhook_server,
@@ -56,17 +57,6 @@ def make_service(project: Path, environment: Path, tmp_path: Path):
 
 def smtp_settings(port: int, **more: str) -> dict[str, str]:
     return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_STARTTLS": "false", **more}
-
-
-def send_emails(service: Service, count: int, prefix: str = "fault") -> list[str]:
-    ids = []
-    for i in range(count):
-        response = service.post(
-            "/emails", {"to": f"user{i}@example.com", "subject": f"{prefix} {i}", "body": "hi"}
-        )
-        assert response.status == 202, response
-        ids.append(response.body["job_id"])
-    return ids
 
 
 def test_sigterm_lets_in_flight_jobs_finish_within_the_shutdown_timeout(make_service) -> None:

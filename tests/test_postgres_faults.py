@@ -18,6 +18,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,15 @@ from typing import Any
 import pytest
 from combos import SUPPORTED
 from conftest import shared_environment
-from live_service import FINISHED, Service, free_port, smtp_server, wait_until
+from live_service import (
+    FINISHED,
+    PausableProxy,
+    Service,
+    free_port,
+    send_emails_across_a_pause,
+    smtp_server,
+    wait_until,
+)
 
 COMBO = "postgresql-store"
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(COMBO)]
@@ -247,3 +256,34 @@ def test_a_killed_host_s_running_jobs_are_recorded_interrupted_by_the_survivor(h
     assert {after[job_id] for job_id in live_jobs} == {"running"}
     assert swept_after < 2 * LEASE_SECONDS + 1.5, swept_after
     print(f"\nkill -9: the dead host's jobs were recorded interrupted after {swept_after:.2f} s")
+
+
+def test_a_host_cut_off_from_the_database_never_sends_what_another_took_over(hosts) -> None:
+    # The cut-off host's connections stay open and silent (a TCP proxy holding its traffic),
+    # as when a network partition, not a crash, separates it from PostgreSQL.
+    port = free_port()
+    with smtp_server(port, delay=1.0) as smtp:
+        settings = {
+            "JOBS_LEASE_SECONDS": "3",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(port),
+            "SMTP_STARTTLS": "false",
+            "SMTP_MAX_CONNECTIONS": "1",
+            "SMTP_TIMEOUT": "60",  # the pause is not the SMTP server's slowness
+        }
+        survivor = hosts("survivor", **settings)
+        database = survivor.settings["JOBS_DATABASE_URL"]
+        proxy = PausableProxy(int(database.rsplit(":", 1)[1].split("/")[0]))
+        try:
+            through_proxy = database.replace(f":{proxy.target_port}/", f":{proxy.port}/")
+            cut_off = hosts("cut-off", JOBS_DATABASE_URL=through_proxy, **settings)
+            records = send_emails_across_a_pause(
+                cut_off, survivor, smtp, pause=proxy.pause, resume=proxy.resume, count=8
+            )
+        finally:
+            proxy.close()
+        subjects = Counter(smtp.subjects())
+
+    assert subjects == Counter({f"fenced {n}": 1 for n in range(8)})
+    assert {record["status"] for record in records} == {"succeeded"}
+    assert sorted(Counter(record["owner"] for record in records).values()) == [1, 7]
