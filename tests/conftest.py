@@ -161,8 +161,8 @@ def clean_env() -> dict[str, str]:
     broker_settings = {"REDIS_URL": "", "RABBITMQ_URL": "", "REQUIRE_BROKERS": ""}
     # The PostgreSQL server .ci/postgres.sh provides, when set: every jobs_store=postgresql
     # suite runs its store tests on it (a database of their own each) instead of skipping.
-    postgres = {name: os.environ[name] for name in POSTGRES_SETTINGS if name in os.environ}
-    return {"PYTHONDONTWRITEBYTECODE": "1", "VIRTUAL_ENV": "", **broker_settings, **postgres}
+    server = {name: os.environ[name] for name in POSTGRES_SETTINGS if name in os.environ}
+    return {"PYTHONDONTWRITEBYTECODE": "1", "VIRTUAL_ENV": "", **broker_settings, **server}
 
 
 # The tests' own commits (a user editing their project) need an author; copier must not.
@@ -255,3 +255,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             f"{pairwise} pairwise), {clean} passed every check, {failing} failed, "
             f"{len(outcomes) - clean - failing} skipped",
         )
+
+
+# A PostgreSQL of a test's own, for the tests that stop it or cut a host off from it.
+from private_postgres import postgres  # noqa: E402, F401 -- the fixture, shared

@@ -13,6 +13,14 @@ Connection = Any
 """The engine's own connection object (sqlite3.Connection, psycopg.Connection)."""
 
 
+class Changes(Protocol):
+    """A write's cursor, for how many rows it changed: read it once the write has committed
+    (an engine that pipelines a transaction's statements knows the count only then)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+
 class Database(Protocol):
     name: str
     """The setting that names the store, as operators know it: 'JOBS_DB=var/jobs.sqlite3'."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .database import Connection, Database
+from .database import Changes, Connection, Database
 from .models import (
     FINISHED,
     UNFINISHED,
@@ -107,9 +107,10 @@ STILL_UNFINISHED = f"status IN ({', '.join('?' for _ in UNFINISHED)})"
 
 def mark_started(
     db: Database, connection: Connection, job_id: str, claim: Claim, attempt: int, at: datetime
-) -> int:
-    """Record the job `running`; 0 when its writer no longer owns it (or it has ended)."""
-    cursor = db.execute(
+) -> Changes:
+    """Record the job `running`; no row changed when its writer no longer owns it (or it has
+    ended)."""
+    changes: Changes = db.execute(
         connection,
         "UPDATE jobs SET status = ?, attempts = ?,"  # noqa: S608 -- constants, `?`s for values
         f" started_at = COALESCE(started_at, ?) WHERE {OWNED} AND {STILL_UNFINISHED}",
@@ -123,7 +124,7 @@ def mark_started(
             *UNFINISHED_VALUES,
         ),
     )
-    return int(cursor.rowcount)
+    return changes
 
 
 def mark_attempts(
@@ -147,22 +148,22 @@ def mark_finished(
     result: dict[str, Any] | None,
     at: datetime,
     started_at: datetime | None = None,
-) -> int:
+) -> Changes:
     """The outcome; `started_at` when the job's `running` record was never written.
 
     Whatever the record says meanwhile: a former owner whose job was recorded interrupted
     while it was away, and that no other process took over, records what really happened.
-    0 when another process took the job over: its record is that one's to write.
+    No row changed when another process took the job over: its record is that one's.
     """
     encoded = json.dumps(result) if result is not None else None
-    cursor = db.execute(
+    changes: Changes = db.execute(
         connection,
         "UPDATE jobs SET status = ?, attempts = COALESCE(?, attempts),"  # noqa: S608 -- `?`s
         " error = ?, result = ?, started_at = COALESCE(started_at, ?), finished_at = ?"
         f" WHERE {OWNED}",
         (status.value, attempts, error, encoded, started_at, at, job_id, claim.owner, claim.epoch),
     )
-    return int(cursor.rowcount)
+    return changes
 
 
 def update_unfinished(

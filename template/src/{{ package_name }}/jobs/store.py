@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from . import queries
-from .database import Connection, Database
+from .database import Changes, Connection, Database
 from .errors import (
     JobLostError,
     JobStoreStartupError,
@@ -134,10 +134,10 @@ class JobStore:
         JobLostError when another process has taken the job over meanwhile (or it ended).
         """
         db, at, owned = self.database, queries.now(), self.claim(claim)
-        updated = await self.writer.run_durably(
+        changes: Changes = await self.writer.run_durably(
             lambda connection: queries.mark_started(db, connection, job_id, owned, attempt, at)
         )
-        if not updated:
+        if changes.rowcount != 1:
             raise JobLostError(job_id)
 
     async def finished(
@@ -159,12 +159,12 @@ class JobStore:
         """
         db, at, owned = self.database, queries.now(), self.claim(claim)
         started_at = running.at if running and self.writer.withdraw(running.write) else None
-        updated: int = await self.writer.run_durably(
+        changes: Changes = await self.writer.run_durably(
             lambda connection: queries.mark_finished(
                 db, connection, job_id, owned, status, attempts, error, result, at, started_at
             )
         )
-        return updated == 1
+        return changes.rowcount == 1
 
     async def interrupt(self, claims: Mapping[str, Claim], reason: str) -> int:
         """Record the jobs interrupted, those still unfinished and still this process's."""
