@@ -258,18 +258,18 @@ def take_lease(
     )
 
 
-def renew_lease(db: Database, connection: Connection, instance: str, seconds: float) -> bool:
-    """Alive for `seconds` more; False when the lease is gone.
+def renew_lease(db: Database, connection: Connection, instance: str, seconds: float) -> Changes:
+    """Alive for `seconds` more; no row changed when the lease is gone.
 
     Gone means another process found it run out and took this one's jobs over, in the same
     transaction that deleted it (sweep_expired): the lease is never re-created then.
     """
-    cursor = db.execute(
+    changes: Changes = db.execute(
         connection,
         "UPDATE instances SET lease_expires_at = ? WHERE id = ?",
         (now() + timedelta(seconds=seconds), instance),
     )
-    return int(cursor.rowcount) == 1
+    return changes
 
 
 def release_lease(db: Database, connection: Connection, instance: str) -> None:

@@ -210,10 +210,10 @@ class JobStore:
             )
             self._lease_taken = instance == self.instance
             return
-        renewed = await self.writer.run(
+        renewed: Changes = await self.writer.run(
             lambda connection: queries.renew_lease(db, connection, instance, seconds), deadline
         )
-        if not renewed and instance == self.instance:
+        if renewed.rowcount != 1 and instance == self.instance:
             raise LeaseLostError(f"the lease of {instance} ran out and its jobs were taken over")
 
     def new_identity(self) -> None:
