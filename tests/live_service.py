@@ -123,6 +123,8 @@ class Service:
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / "service.log"
         self.preexec: Callable[[], None] | None = None
+        self.arguments: list[str] = []
+        """More options for `serve` (`--workers 2`)."""
 
     def start(self) -> Service:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -130,7 +132,15 @@ class Service:
         self.url = f"http://127.0.0.1:{self.port}"
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(self.python), "-m", self.package, "serve", "--port", str(self.port)],
+                [
+                    str(self.python),
+                    "-m",
+                    self.package,
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    *self.arguments,
+                ],
                 cwd=self.workdir,
                 env=self.process_environment(),
                 stdout=log,

@@ -13,6 +13,7 @@ from .engine import open_database
 from .errors import JobStoreUnavailableError, LeaseLostError
 from .idempotency import IdempotencyKeyReusedError, key_reused
 from .leases import keep_lease
+from .outcomes import OutcomeLog
 from .router import router
 from .runner import JobRunner
 from .settings import JobsSettings
@@ -49,6 +50,8 @@ async def job_runner(app: FastAPI) -> AsyncIterator[None]:
         app.state.jobs = runner = JobRunner(
             app, store, app.state.job_kinds, settings.jobs_max_concurrency
         )
+        if settings.jobs_log_outcomes:
+            runner.observers.append(OutcomeLog())
         await runner.recover()
         async with in_background(keep_lease(runner, settings.jobs_lease_seconds)):
             try:

@@ -11,3 +11,5 @@ class JobsSettings(StoreSettings):
     """Finished job records older than this are pruned while the service runs; 0 keeps them."""
     jobs_max_concurrency: int = Field(default=100, ge=1)
     """Jobs running at once in one process; the rest wait, recorded `queued`."""
+    jobs_log_outcomes: bool = True
+    """One INFO line per finished job (kind, id, status, seconds, request id); false for none."""
