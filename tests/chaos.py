@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ class Outcome:
     webhooks: Counter[str]
     events: list[str]
     settled_after: float
-    """Seconds from the last kill or resume to the last job ending."""
+    """Seconds from the last kill or resume to the last job's end (as its record says)."""
     lease: float
 
     @property
@@ -104,7 +105,8 @@ class Disorder:
         self.services = services
         self.lease = lease
         self.events: list[str] = []
-        self.last = time.monotonic()
+        self.last = time.time()
+        """When the last kill or resume happened (wall clock, as the job records' times)."""
         self._stop = threading.Event()
         self._busy: set[int] = set()
         self._lock = threading.Lock()
@@ -150,7 +152,7 @@ class Disorder:
     def _happened(self, event: str) -> None:
         with self._lock:
             self.events.append(event)
-            self.last = time.monotonic()
+            self.last = time.time()
 
     def _done(self, number: int) -> None:
         with self._lock:
@@ -180,6 +182,10 @@ def wait_until_settled(service: Service, job_ids: set[str], timeout: float) -> d
             left = {i: s for i, s in unfinished.items() if s not in FINISHED}
             raise AssertionError(f"{len(left)} job(s) never ended: {list(left.items())[:10]}")
         time.sleep(0.1)
+
+
+def finished_at(record: dict[str, Any]) -> float:
+    return datetime.fromisoformat(record["finished_at"]).timestamp()
 
 
 @contextmanager
@@ -231,7 +237,7 @@ def run_chaos(
         disorder.stop()
         accepted = {name: job_id for name, job_id in answers if job_id is not None}
         records = wait_until_settled(services[0], set(accepted.values()), timeout=120)
-        settled = time.monotonic()
+        settled = max(finished_at(record) for record in records.values())
         time.sleep(lease)  # a late duplicate would show by now
         return Outcome(
             accepted=accepted,
