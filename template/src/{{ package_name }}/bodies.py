@@ -33,14 +33,15 @@ def nests_deeper_than(limit: int, body: bytes) -> bool:
         return False
     outside_strings = b"".join(ESCAPE.sub(b"", body).split(b'"')[::2])
     steps = array("b", outside_strings.translate(None, NOT_A_BRACKET).translate(DEPTH_STEPS))
-    return max(accumulate(steps), default=0) > limit
+    deepest: int = max(accumulate(steps), default=0)
+    return deepest > limit
 
 
 def is_json(scope: Scope) -> bool:
     """Whether FastAPI would parse the body as JSON: a JSON media type, or none at all."""
     for name, value in scope["headers"]:
         if name == b"content-type":
-            media_type = value.split(b";", 1)[0].strip().lower()
+            media_type: bytes = value.split(b";", 1)[0].strip().lower()
             return media_type == b"application/json" or media_type.endswith(b"+json")
     return True
 
