@@ -98,7 +98,9 @@ class BodyLimitMiddleware:
                 if json_chunks is not None:
                     json_chunks.append(chunk)
                     if not message.get("more_body", False):
-                        self.check_nesting(b"".join(json_chunks))
+                        body = b"".join(json_chunks)
+                        json_chunks.clear()  # the application keeps its own copy, not this one
+                        self.check_nesting(body)
             return message
 
         async def watched_send(message: Message) -> None:

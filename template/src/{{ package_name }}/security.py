@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
 from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .feature import Feature
@@ -59,7 +59,7 @@ def protected_paths(features: Iterable[Feature]) -> list[re.Pattern[str]]:
         for feature in features
         if feature.protected and feature.router is not None
         for route in feature.router.routes
-        if isinstance(route, APIRoute)
+        if isinstance(route, Route | Mount)
     ]
 
 
