@@ -6,13 +6,19 @@ each test sends what an attacker would and asserts on what reached the disk and 
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -205,9 +211,14 @@ def test_a_valid_email_still_has_exactly_its_own_headers(service: Service) -> No
     ids=["email-body", "email-subject", "file-content", "20MB-request", "username", "report-rows"],
 )
 def test_oversized_input_is_refused(service: Service, path: str, body: dict[str, Any]) -> None:
-    response = service.post(path, body)
+    # Over a kept-alive connection (http.client's default), not urllib's `Connection: close`:
+    # a body over MAX_BODY_BYTES is answered 413 before it is read, and uvicorn closes such a
+    # connection at once, so a client still writing the body would see a reset, not the 413.
+    status = post_raw(
+        service, path, json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
 
-    assert response.status in (413, 422), response.status
+    assert status in (413, 422), status
 
 
 USERNAMES = [
@@ -263,17 +274,35 @@ def operations(service: Service) -> list[tuple[str, str]]:
     ]
 
 
+def request_from(
+    address: str, service: Service, method: str, path: str, authorization: str | None = None
+) -> int:
+    """The status of one request sent from another loopback address (Linux routes 127.0.0.0/8)."""
+    headers = {"Content-Type": "application/json"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", service.port, timeout=30, source_address=(address, 0)
+    )
+    try:
+        connection.request(method, path, body=b"{}", headers=headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
 def test_with_api_token_set_every_protected_endpoint_needs_it(guarded: Service) -> None:
     found = operations(guarded)
     protected = [(m, p) for m, p in found if not p.startswith("/health")]
     unanswered: dict[str, list[int]] = {}
-    for method, path in protected:
+    for index, (method, path) in enumerate(protected):
         url = path.replace("{job_id}", "0" * 32).replace("{task_id}", "0" * 32)
+        guesser = f"127.0.1.{index + 1}"  # two guesses per address: the throttle allows ten
         without = guarded.request(method, url, {})
-        wrong = guarded.request(method, url, {}, headers={"Authorization": f"Bearer {TOKEN}x"})
-        scheme = guarded.request(method, url, {}, headers={"Authorization": f"Basic {TOKEN}"})
+        wrong = request_from(guesser, guarded, method, url, f"Bearer {TOKEN}x")
+        scheme = request_from(guesser, guarded, method, url, f"Basic {TOKEN}")
         right = guarded.request(method, url, {}, headers={"Authorization": f"Bearer {TOKEN}"})
-        statuses = [without.status, wrong.status, scheme.status]
+        statuses = [without.status, wrong, scheme]
         if statuses != [401, 401, 401] or right.status == 401:
             unanswered[f"{method} {path}"] = [*statuses, right.status]
 
@@ -283,3 +312,154 @@ def test_with_api_token_set_every_protected_endpoint_needs_it(guarded: Service) 
     assert unanswered == {}
     assert guarded.get("/health").status == 200
     assert guarded.get("/openapi.json").status == 200
+
+
+def test_guessing_the_token_is_slowed_per_address_and_the_owner_still_gets_in(
+    guarded: Service,
+) -> None:
+    guesser = "127.0.2.1"
+    guesses = [
+        request_from(guesser, guarded, "GET", "/jobs", f"Bearer guess{n}") for n in range(12)
+    ]
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", guarded.port, timeout=30, source_address=(guesser, 0)
+    )
+    connection.request("GET", "/jobs", headers={"Authorization": f"Bearer {TOKEN}"})
+    refused = connection.getresponse()
+    connection.close()
+    owner = guarded.get("/jobs", headers={"Authorization": f"Bearer {TOKEN}"})
+
+    assert guesses == [401] * 10 + [429, 429]
+    assert refused.status == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert owner.status == 200
+
+
+HUGE = 400 * 1024 * 1024
+
+
+def resident_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+@dataclass
+class Streamed:
+    status: int
+    answered_after: float
+    """Seconds from the end of the request's headers to the first line of the answer."""
+    growth_mib: float
+    """How much the service's resident memory grew, at most, while the body was sent."""
+
+
+def stream_body(service: Service, path: str, headers: dict[str, str], chunked: bool) -> Streamed:
+    """POST a HUGE body from a generator, over a raw socket, while reading the answer."""
+    assert service.process is not None
+    pid = service.process.pid
+    piece = b"[" * (1024 * 1024)
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {HUGE}"
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    before = resident_kib(pid)
+    peak = [before]
+    answered: list[tuple[float, int]] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], resident_kib(pid))
+            time.sleep(0.005)
+
+    with socket.create_connection(("127.0.0.1", service.port), timeout=30) as sock:
+
+        def read() -> None:
+            first = sock.makefile("rb").readline()
+            answered.append((time.monotonic(), int(first.split()[1])))
+
+        sampler = threading.Thread(target=sample)
+        reader = threading.Thread(target=read)
+        sampler.start()
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}{framing}\r\n\r\n".encode())
+        sent_at = time.monotonic()
+        reader.start()
+        with suppress(OSError):  # the service may close the connection: it has answered
+            for _ in range(HUGE // len(piece)):
+                sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+            if chunked:
+                sock.sendall(b"0\r\n\r\n")
+        reader.join(30)
+        time.sleep(0.2)  # whatever the service still holds of the body shows in its memory
+        done.set()
+        sampler.join()
+    [(at, status)] = answered
+    return Streamed(status, at - sent_at, (peak[0] - before) / 1024)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_400_mb_body_without_the_token_is_refused_before_it_is_read(
+    guarded: Service, chunked: bool
+) -> None:
+    result = stream_body(guarded, "/files", {"Content-Type": "application/json"}, chunked)
+    print(f"401 after {result.answered_after * 1000:.1f} ms, RSS +{result.growth_mib:.1f} MiB")
+
+    assert result.status == 401
+    assert result.answered_after < 2  # measured: about a millisecond
+    assert result.growth_mib < 20
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_400_mb_body_to_an_open_service_is_refused_at_max_body_bytes(
+    service: Service, chunked: bool
+) -> None:
+    result = stream_body(service, "/files", {"Content-Type": "application/json"}, chunked)
+    print(f"413 after {result.answered_after * 1000:.1f} ms, RSS +{result.growth_mib:.1f} MiB")
+
+    assert result.status == 413
+    assert result.answered_after < 2
+    # Declared: nothing read. Chunked: read up to MAX_BODY_BYTES (12 MB by default), no further.
+    assert result.growth_mib < (20 if not chunked else 40)
+
+
+MALFORMED: list[tuple[str, bytes, dict[str, str]]] = [
+    ("/files", b"[" * 100_000, {}),
+    ("/files", b"[" * 100_000, {"Content-Type": "text/plain", "Idempotency-Key": "deep"}),
+    ("/files", b'{"file_name": "a"' + b', "x": [' * 1000, {}),
+    ("/files", b"\xff\xfe{", {}),
+    ("/files", b'{"file_name": "a", "content": "\xff"}', {}),
+    ("/files", b'{"file_name": "a", "content": "\\ud800"}', {"Idempotency-Key": "surrogate"}),
+    ("/emails", b'{"to": "a@example.com", "subject": "\\udc00", "body": "x"}', {}),
+    ("/signup", b'{"username": "\\ud800", "email": "a@example.com"}', {}),
+    ("/reports", b'{"name": "a", "rows": NaN}', {}),
+    ("/reports", b'{"name": "a", "rows": 1e999}', {"Idempotency-Key": "infinite"}),
+    ("/reports", b'{"name": "a", "rows": ' + b"9" * 5000 + b"}", {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "headers"),
+    MALFORMED,
+    ids=["deep-json", "deep-text-idempotency", "deep-object", "not-utf8", "not-utf8-string",
+         "lone-surrogate", "email-surrogate", "signup-surrogate", "nan", "infinity", "huge-int"],
+)  # fmt: skip
+def test_malformed_bodies_get_a_4xx_never_a_5xx(
+    service: Service, path: str, body: bytes, headers: dict[str, str]
+) -> None:
+    status = post_raw(service, path, body, {"Content-Type": "application/json", **headers})
+
+    assert 400 <= status < 500, (status, service.log()[-3000:])
+
+
+def test_deep_nesting_with_the_token_gets_a_4xx(guarded: Service) -> None:
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
+
+    assert post_raw(guarded, "/files", b"[" * 100_000, headers) == 400
+
+
+def post_raw(service: Service, path: str, body: bytes, headers: dict[str, str]) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=30)
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()

@@ -15,6 +15,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 
+from ..bodies import MAX_JSON_DEPTH, nests_deeper_than
+
 HEADER = "Idempotency-Key"
 MAX_LENGTH = 255
 
@@ -32,7 +34,13 @@ class IdempotencyKeyReusedError(Exception):
 
 
 def canonical(body: bytes) -> bytes:
-    """The body with JSON's insignificant differences (spacing, key order) taken out."""
+    """The body with JSON's insignificant differences (spacing, key order) taken out.
+
+    Whatever the body's media type: one that is not JSON, or nests too deep to parse
+    safely, is its own canonical form.
+    """
+    if nests_deeper_than(MAX_JSON_DEPTH, body):
+        return body
     try:
         parsed = json.loads(body)
     except ValueError:
