@@ -57,8 +57,10 @@ async def mail_options(session: aiosmtplib.SMTP, message: Message) -> list[str]:
 async def send_data(session: aiosmtplib.SMTP, content: bytes, reply_timeout: float) -> SMTPResponse:
     """Send the message after the server's 354; wait up to `reply_timeout` for the reply.
 
-    `content` has CRLF line endings and ends with one (message.py); a line that starts with
-    a dot gets a second one, so that no line of the message reads as its end.
+    aiosmtplib's `data()` sends the DATA command and the message in one call, under one
+    timeout, so the message goes through the session's protocol here (its public `write`
+    and `read_response`). `content` has CRLF line endings and ends with one (message.py);
+    a line that starts with a dot gets a second one, so that no line reads as the end.
     """
     protocol = session.protocol
     if protocol is None:

@@ -24,7 +24,7 @@ SENT_THEN_LOST = (
 
 
 def is_transient(error: BaseException) -> bool:
-    """Not connected, and 5xx, pass; a 4xx means our request is wrong: it stays wrong."""
+    """No connection (nothing was sent) or a 5xx: try again; a 4xx means our request is wrong."""
     if isinstance(error, httpx2.HTTPStatusError):
         return error.response.is_server_error
     return isinstance(error, TRANSIENT_ERRORS)
