@@ -5,8 +5,8 @@
 const POLL_MS = 1000;
 const LIMIT = 100;
 const RETRYABLE = new Set(["failed", "interrupted", "uncertain"]);
-// An uncertain job may have done its work already (an email handed over, then no reply): a
-// retry may do it twice, so the person confirms, and the request says they did.
+// An uncertain job may have done its work already (a request sent, then no reply): a retry
+// may do it twice, so the person confirms, and the request says they did.
 const CONFIRM_RETRY = new Set(["uncertain"]);
 
 const root = document.getElementById("dashboard");
@@ -178,7 +178,7 @@ async function retry() {
     const question =
       "This job may have done its work already: " +
       (document.getElementById("detail-error").textContent || "its outcome is unknown") +
-      ".\n\nRun it again anyway? Its work may then be done twice (an email sent twice).";
+      ".\n\nRun it again anyway? Its work may then be done twice.";
     if (!window.confirm(question)) {
       result.textContent = "Not retried.";
       return;
