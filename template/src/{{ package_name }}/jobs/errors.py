@@ -20,8 +20,8 @@ class JobStoreStartupError(RuntimeError):
 class OutcomeUnknownError(Exception):
     """A job failed after the point where its work may already have taken effect.
 
-    A job raises it when it cannot tell whether the other side acted: an email whose end of
-    DATA was sent and never answered, a webhook request that went out and got no response.
+    A job raises it when it cannot tell whether the other side acted: a message handed over
+    to a server that never confirmed it, a request that went out and got no response.
     Running it again could do the work twice, so the runner records the job `uncertain` at
     once, with this message as its error, and never retries it by itself: a person checks
     and decides. The message says what may have happened, in a sentence.

@@ -1,7 +1,7 @@
 """Retrying a job by hand: a failed or interrupted job runs again, as a new job that names it.
 
-An `uncertain` job may have done its work already (an email handed over, then no reply):
-it runs again only when the person asking confirms that this is what they want.
+An `uncertain` job may have done its work already (a request sent, then no reply): it
+runs again only when the person asking confirms that this is what they want.
 """
 
 from collections.abc import Collection

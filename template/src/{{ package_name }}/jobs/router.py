@@ -53,7 +53,7 @@ async def retry_job(
         bool,
         Query(
             description="Retry an `uncertain` job, knowing it may have done its work already"
-            " (an email may arrive twice). Not needed for failed or interrupted jobs."
+            " and may do it twice. Not needed for failed or interrupted jobs."
         ),
     ] = False,
 ) -> RetryAccepted:
