@@ -40,7 +40,7 @@ ALL_IN_PROCESS: dict[str, Any] = {
     "use_docker": False,
     "ci": "none",
 }
-FINISHED = {"succeeded", "failed", "interrupted"}
+FINISHED = {"succeeded", "failed", "uncertain", "interrupted"}
 
 
 def free_port() -> int:
@@ -244,10 +244,12 @@ def running(service: Service) -> Iterator[Service]:
 
 
 class SlowSmtpHandler:
-    """An SMTP server's handler that takes `delay` seconds before accepting each message."""
+    """An SMTP server's handler that takes `delay` seconds before accepting each message,
+    and, once it has stored it, `reply_delay` seconds more before it says so (a slow relay)."""
 
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self, delay: float = 0.0, reply_delay: float = 0.0) -> None:
         self.delay = delay
+        self.reply_delay = reply_delay
         self.messages: list[Message] = []
         self.sessions = 0
 
@@ -255,6 +257,7 @@ class SlowSmtpHandler:
         self.sessions += 1
         await asyncio.sleep(self.delay)
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        await asyncio.sleep(self.reply_delay)
         return "250 Message accepted for delivery"
 
     def subjects(self) -> list[str]:
@@ -262,9 +265,11 @@ class SlowSmtpHandler:
 
 
 @contextmanager
-def smtp_server(port: int, delay: float = 0.0) -> Iterator[SlowSmtpHandler]:
+def smtp_server(
+    port: int, delay: float = 0.0, reply_delay: float = 0.0
+) -> Iterator[SlowSmtpHandler]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1:`port` for as long as the block runs."""
-    handler = SlowSmtpHandler(delay)
+    handler = SlowSmtpHandler(delay, reply_delay)
     controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10)
     controller.start()
     try:

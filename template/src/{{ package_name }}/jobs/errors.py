@@ -30,6 +30,17 @@ class JobStoreStartupError(RuntimeError):
     """The store cannot be opened at start-up; the message is one line for the operator."""
 
 
+class OutcomeUnknownError(Exception):
+    """A job failed after the point where its work may already have taken effect.
+
+    A job raises it when it cannot tell whether the other side acted: a message handed over
+    to a server that never confirmed it, a request that went out and got no response.
+    Running it again could do the work twice, so the runner records the job `uncertain` at
+    once, with this message as its error, and never retries it by itself: a person checks
+    and decides. The message says what may have happened, in a sentence.
+    """
+
+
 def describe(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__

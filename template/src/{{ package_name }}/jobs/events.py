@@ -30,4 +30,4 @@ class JobObserver(Protocol):
     def finished(
         self, job: JobEvent, status: JobStatus, seconds: float, error: Exception | None
     ) -> None:
-        """The job ended `succeeded`, `failed` or `interrupted`; `seconds` since it started."""
+        """The job ended with `status` (any of FINISHED); `seconds` since it started."""

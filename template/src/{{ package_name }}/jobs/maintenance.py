@@ -56,17 +56,20 @@ def prune(database: Database, older_than_days: float) -> int:
             database.close(connection)
 
 
-def retry(database: Database, job_id: str, known_kinds: Collection[str]) -> str | None:
+def retry(
+    database: Database, job_id: str, known_kinds: Collection[str], *, confirmed: bool = False
+) -> str | None:
     """Record a new attempt at a failed or interrupted job, for a running service to take.
 
     The new job is queued and owned by no process: the next sweep of any live service
-    claims and runs it. Return its id; None for an unknown job; JobNotRetryableError.
+    claims and runs it. Return its id; None for an unknown job; JobNotRetryableError
+    (RetryNotConfirmedError for an `uncertain` job without `confirmed`).
     """
     with reading(database) as connection:
         failed = queries.select_job(database, connection, job_id)
     if failed is None:
         return None
-    job = new_attempt(failed, known_kinds, new_job_id(), None)
+    job = new_attempt(failed, known_kinds, new_job_id(), None, confirmed=confirmed)
     with unavailable_as_error(database):
         connection = database.connect()
         try:

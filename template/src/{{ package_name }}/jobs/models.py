@@ -27,11 +27,14 @@ class JobStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+    UNCERTAIN = "uncertain"
+    """Failed after its work may have taken effect (sent, then no answer): a person decides."""
 
 
 UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
-FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.INTERRUPTED)
+FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.INTERRUPTED, JobStatus.UNCERTAIN)
 RETRYABLE = (JobStatus.FAILED, JobStatus.INTERRUPTED)
+"""Retried by hand on request; an `uncertain` job only when the request confirms it."""
 
 
 class Job(BaseModel):

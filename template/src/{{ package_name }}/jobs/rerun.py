@@ -1,21 +1,44 @@
-"""Retrying a job by hand: a failed or interrupted job runs again, as a new job that names it."""
+"""Retrying a job by hand: a failed or interrupted job runs again, as a new job that names it.
+
+An `uncertain` job may have done its work already (a request sent, then no reply): it
+runs again only when the person asking confirms that this is what they want.
+"""
 
 from collections.abc import Collection
 
-from .models import RETRYABLE, JobRecord, NewJob, RecordedBefore
+from .models import RETRYABLE, JobRecord, JobStatus, NewJob, RecordedBefore
 
 
 class JobNotRetryableError(Exception):
     """The job is not failed or interrupted, its kind is unknown, or it was retried already."""
 
 
+class RetryNotConfirmedError(JobNotRetryableError):
+    """The job is `uncertain` and the retry was not confirmed: it may do the work twice."""
+
+
 def new_attempt(
-    failed: JobRecord, known_kinds: Collection[str], job_id: str, request_id: str | None
+    failed: JobRecord,
+    known_kinds: Collection[str],
+    job_id: str,
+    request_id: str | None,
+    *,
+    confirmed: bool = False,
 ) -> NewJob:
-    """The job that retries `failed` (JobNotRetryableError if it cannot be retried)."""
-    if failed.status not in RETRYABLE:
+    """The job that retries `failed` (JobNotRetryableError if it cannot be retried).
+
+    `confirmed`: the caller knows an `uncertain` job may have done its work, and retries it.
+    """
+    if failed.status is JobStatus.UNCERTAIN:
+        if not confirmed:
+            raise RetryNotConfirmedError(
+                f"job {failed.id} is uncertain ({failed.error}): a retry may do its work"
+                " a second time; check first, then confirm the retry to run it anyway"
+            )
+    elif failed.status not in RETRYABLE:
         raise JobNotRetryableError(
-            f"job {failed.id} is {failed.status.value}: only failed or interrupted jobs retry"
+            f"job {failed.id} is {failed.status.value}:"
+            " only failed, interrupted or (confirmed) uncertain jobs retry"
         )
     if failed.kind not in known_kinds or failed.arguments is None:
         raise JobNotRetryableError(f"job {failed.id} ({failed.kind}) cannot run again here")

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from .deps import JobRunnerDep
 from .models import Job, JobRecord, JobStatus
-from .rerun import JobNotRetryableError
+from .rerun import JobNotRetryableError, RetryNotConfirmedError
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -45,13 +45,27 @@ class RetryAccepted(BaseModel):
 
 
 @router.post("/{job_id}/retry", status_code=202)
-async def retry_job(job_id: str, runner: JobRunnerDep, tasks: BackgroundTasks) -> RetryAccepted:
+async def retry_job(
+    job_id: str,
+    runner: JobRunnerDep,
+    tasks: BackgroundTasks,
+    confirm: Annotated[
+        bool,
+        Query(
+            description="Retry an `uncertain` job, knowing it may have done its work already"
+            " and may do it twice. Not needed for failed or interrupted jobs."
+        ),
+    ] = False,
+) -> RetryAccepted:
     """Run a failed or interrupted job again from its stored arguments, as a new job.
 
-    409 for a job that is queued, running or succeeded, or was retried already.
+    An `uncertain` job runs again only with `?confirm=true` (409 without). 409 for a job
+    that is queued, running or succeeded, or was retried already.
     """
     try:
-        new_id = await runner.retry(tasks, job_id)
+        new_id = await runner.retry(tasks, job_id, confirmed=confirm)
+    except RetryNotConfirmedError as error:
+        raise HTTPException(409, f"{error} (?confirm=true)") from error
     except JobNotRetryableError as error:
         raise HTTPException(409, str(error)) from error
     if new_id is None:

@@ -12,7 +12,13 @@ from fastapi import BackgroundTasks, FastAPI
 
 from .. import context
 from . import progress
-from .errors import JobLostError, JobStoreClosedError, JobStoreUnavailableError, describe
+from .errors import (
+    JobLostError,
+    JobStoreClosedError,
+    JobStoreUnavailableError,
+    OutcomeUnknownError,
+    describe,
+)
 from .events import JobEvent, JobObserver
 from .idempotency import Idempotency, IdempotencyKeyReusedError
 from .kinds import Arguments, JobKind, registry
@@ -41,7 +47,9 @@ class JobRunner:
     (or the endpoint answers 503). Its work runs after the response, at most
     `max_concurrency` jobs at once, and is recorded `running` when it starts. Every
     failure is caught, logged with the job's id and kind, and recorded, so it never stops
-    the next job of the same response. Transient failures are retried with backoff.
+    the next job of the same response. Transient failures are retried with backoff; one
+    after which the work may have taken effect (OutcomeUnknownError) is recorded
+    `uncertain` and never retried.
 
     Jobs come back: on shutdown, a job that has not started is given back to the store
     (so does one cut off mid-run whose kind is idempotent), and a live or restarted
@@ -109,16 +117,19 @@ class JobRunner:
         self._accept(tasks, job, kind, claim)
         return job.id
 
-    async def retry(self, tasks: BackgroundTasks, job_id: str) -> str | None:
+    async def retry(
+        self, tasks: BackgroundTasks, job_id: str, *, confirmed: bool = False
+    ) -> str | None:
         """Run a failed or interrupted job again as a new job; its id, or None if unknown.
 
-        JobNotRetryableError when the job is not failed or interrupted, its kind is not
-        one of this service's, or it was retried already.
+        JobNotRetryableError when the job is not failed or interrupted (nor `uncertain` and
+        `confirmed`), its kind is not one of this service's, or it was retried already.
         """
         failed = await self.store.get(job_id)
         if failed is None:
             return None
-        job = new_attempt(failed, self.kinds, new_job_id(), context.request_id.get())
+        request_id = context.request_id.get()
+        job = new_attempt(failed, self.kinds, new_job_id(), request_id, confirmed=confirmed)
         claim = self.store.claim(None)
         if (before := await self.store.add(job)) is not None:
             raise retried_already(job_id, before)
@@ -279,6 +290,19 @@ class JobRunner:
                 observer.started(job, attempt)
             try:
                 result = await kind.run(self.app, arguments)
+            except OutcomeUnknownError as error:
+                # Its work may have taken effect: never run again without a person's say-so.
+                logger.error("job %s (%s) uncertain: %s", job.job_id, job.kind, error)
+                recorded = await self.store.finished(
+                    job.job_id,
+                    JobStatus.UNCERTAIN,
+                    attempts=number,
+                    error=str(error),
+                    running=running,
+                    claim=claim,
+                )
+                self._tell_finished(job, JobStatus.UNCERTAIN, began, error, recorded)
+                return
             except Exception as error:
                 if retry.should_retry(error, attempt):
                     delay = retry.delay(attempt)

@@ -16,6 +16,7 @@ from ..settings import CoreSettings
 from .message import Message, compose
 from .outbox import write_message
 from .settings import EmailSettings
+from .transaction import send_message
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +25,13 @@ QUIT_SECONDS = 2.0
 
 
 def is_transient(error: BaseException) -> bool:
-    """Worth another try: the server was unreachable, too slow, or answered 4xx."""
+    """Worth another try: the server was unreachable, too slow, or answered 4xx.
+
+    Only failures before the message was handed over get here: after the end of its data,
+    the transaction raises OutcomeUnknownError, which is never retried (transaction.py).
+    """
     if isinstance(error, aiosmtplib.SMTPResponseException):
         return 400 <= error.code < 500
-    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
-        return all(400 <= refusal.code < 500 for refusal in error.recipients)
     # Connection refused or lost, and timeouts (aiosmtplib's errors subclass these).
     return isinstance(error, ConnectionError | TimeoutError)
 
@@ -45,7 +48,8 @@ class SMTPSessions:
     Before its next message it is reset (RSET); one the server closed while it waited is
     replaced by a fresh connection before anything is sent. A session that failed in any
     way is closed, never reused. A server that accepts connections and never answers gets
-    at most SMTP_MAX_CONNECTIONS of them, each given up after SMTP_TIMEOUT.
+    at most SMTP_MAX_CONNECTIONS of them, each given up after SMTP_TIMEOUT. The reply to
+    a message's end waits SMTP_DATA_TIMEOUT: a slow relay may store it before it answers.
     """
 
     def __init__(self, settings: EmailSettings) -> None:
@@ -57,12 +61,7 @@ class SMTPSessions:
         async with self._slots:
             session = await self._ready_session()
             try:
-                await session.sendmail(
-                    message.sender,
-                    [message.recipient],
-                    message.content,
-                    mail_options=["SMTPUTF8"] if message.utf8 else None,
-                )
+                await send_message(session, message, self.settings.smtp_data_timeout)
             except BaseException:
                 session.close()
                 raise

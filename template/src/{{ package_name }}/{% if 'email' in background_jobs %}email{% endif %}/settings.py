@@ -41,7 +41,12 @@ class EmailSettings(BaseSettings):
     smtp_starttls: bool = True
     """Upgrade the connection with STARTTLS, and refuse to send if the server cannot."""
     smtp_timeout: float = Field(default=10.0, gt=0)
-    """Seconds to wait for the connection and for each reply of the server."""
+    """Seconds to wait for the connection and for each reply of the server, but one:"""
+    smtp_data_timeout: float = Field(default=600.0, gt=0)
+    """Seconds to wait for the reply to the end of a message (RFC 5321 allows 10 minutes).
+
+    The server may store the message before it answers: without an answer, the job is
+    recorded `uncertain` (may have been delivered) and never sent again by itself."""
     smtp_max_connections: int = Field(default=10, ge=1)
     """SMTP connections open at once; further messages wait (`running`) for one to close."""
     email_from: SenderAddress = "noreply@example.com"

@@ -54,7 +54,7 @@ class Metrics:
         )
         self.jobs_finished = Counter(
             "jobs_finished",
-            "Jobs ended, by kind and final status (succeeded, failed, interrupted).",
+            "Jobs ended, by kind and final status (succeeded, failed, uncertain, interrupted).",
             ["kind", "status"],
             registry=registry,
         )

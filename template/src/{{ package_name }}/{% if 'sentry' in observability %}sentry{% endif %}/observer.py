@@ -17,6 +17,8 @@ class FailedJobReports:
 
     Only the final status counts: an attempt that is retried is not an error yet, and a
     job cut off by a shutdown (`interrupted`, or given back to run again) is not one at all.
+    A job that ends `uncertain` (its work may have been done) is reported as a warning: a
+    person has to find out whether it was, and retry it or not.
     """
 
     def accepted(self, job: JobEvent) -> None:
@@ -31,5 +33,9 @@ class FailedJobReports:
     def finished(
         self, job: JobEvent, status: JobStatus, seconds: float, error: Exception | None
     ) -> None:
-        if status is JobStatus.FAILED and error is not None:
+        if error is None:
+            return
+        if status is JobStatus.FAILED:
             sentry_sdk.capture_exception(error, tags=job_tags(job))
+        elif status is JobStatus.UNCERTAIN:
+            sentry_sdk.capture_exception(error, level="warning", tags=job_tags(job))

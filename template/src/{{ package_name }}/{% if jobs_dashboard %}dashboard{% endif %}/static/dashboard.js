@@ -4,7 +4,10 @@
 
 const POLL_MS = 1000;
 const LIMIT = 100;
-const RETRYABLE = new Set(["failed", "interrupted"]);
+const RETRYABLE = new Set(["failed", "interrupted", "uncertain"]);
+// An uncertain job may have done its work already (a request sent, then no reply): a retry
+// may do it twice, so the person confirms, and the request says they did.
+const CONFIRM_RETRY = new Set(["uncertain"]);
 
 const root = document.getElementById("dashboard");
 const base = root.dataset.base;
@@ -16,6 +19,7 @@ const live = document.getElementById("live");
 const detail = document.getElementById("detail");
 const kinds = new Set();
 let selected = null;
+let selectedStatus = null;
 let seen = null;
 let polling = false;
 
@@ -143,7 +147,10 @@ function renderDetail(job) {
   const error = document.getElementById("detail-error");
   error.textContent = job.error || "";
   error.hidden = !job.error;
-  document.getElementById("retry").hidden = !RETRYABLE.has(job.status);
+  const retryButton = document.getElementById("retry");
+  retryButton.hidden = !RETRYABLE.has(job.status);
+  retryButton.textContent = CONFIRM_RETRY.has(job.status) ? "Retry anyway…" : "Retry";
+  selectedStatus = job.status;
   detail.hidden = false;
 }
 
@@ -166,7 +173,19 @@ function closeDetail() {
 
 async function retry() {
   const result = document.getElementById("retry-result");
-  const response = await fetch(base + "/jobs/" + encodeURIComponent(selected) + "/retry", {
+  let path = base + "/jobs/" + encodeURIComponent(selected) + "/retry";
+  if (CONFIRM_RETRY.has(selectedStatus)) {
+    const question =
+      "This job may have done its work already: " +
+      (document.getElementById("detail-error").textContent || "its outcome is unknown") +
+      ".\n\nRun it again anyway? Its work may then be done twice.";
+    if (!window.confirm(question)) {
+      result.textContent = "Not retried.";
+      return;
+    }
+    path += "?confirm=true";
+  }
+  const response = await fetch(path, {
     method: "POST",
     headers: { Accept: "application/json", "X-Dashboard": "1" },
   });
