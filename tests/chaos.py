@@ -43,7 +43,8 @@ class Outcome:
     webhooks: Counter[str]
     events: list[str]
     settled_after: float
-    """Seconds from the last kill or resume to the last job's end (as its record says)."""
+    """Seconds from the last kill, resume or job posted to the last job's end (as the records
+    say)."""
     lease: float
 
     @property
@@ -69,7 +70,7 @@ class Outcome:
             f"chaos: {len(self.accepted)} accepted, {len(self.records)} recorded,"
             f" statuses {dict(sorted(self.statuses.items()))}, {self.twice} sent twice;"
             f" {kills} kills and {len(self.events) - kills} pauses;"
-            f" settled {self.settled_after:.2f} s after the last one"
+            f" settled {self.settled_after:.2f} s after the last one (or the last job posted)"
             f" ({self.settled_after / self.lease:.2f} leases)"
         )
 
@@ -184,8 +185,8 @@ def wait_until_settled(service: Service, job_ids: set[str], timeout: float) -> d
         time.sleep(0.1)
 
 
-def finished_at(record: dict[str, Any]) -> float:
-    return datetime.fromisoformat(record["finished_at"]).timestamp()
+def at(record: dict[str, Any], time_field: str) -> float:
+    return datetime.fromisoformat(record[time_field]).timestamp()
 
 
 @contextmanager
@@ -237,7 +238,9 @@ def run_chaos(
         disorder.stop()
         accepted = {name: job_id for name, job_id in answers if job_id is not None}
         records = wait_until_settled(services[0], set(accepted.values()), timeout=120)
-        settled = max(finished_at(record) for record in records.values())
+        settled = max(at(record, "finished_at") for record in records.values())
+        # From the last disturbance or the last job posted, whichever came later.
+        quiet = max(disorder.last, *(at(record, "created_at") for record in records.values()))
         time.sleep(lease)  # a late duplicate would show by now
         return Outcome(
             accepted=accepted,
@@ -245,6 +248,6 @@ def run_chaos(
             emails=Counter(smtp.subjects()),
             webhooks=Counter(str(payload["user"]) for payload in hook.received),
             events=disorder.events,
-            settled_after=max(0.0, settled - disorder.last),
+            settled_after=max(0.0, settled - quiet),
             lease=lease,
         )
