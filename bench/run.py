@@ -13,6 +13,8 @@ their dependencies into venvs under bench/out/, and measures, in one run:
 - no loss (phases/no_loss.py): thousands of emails and files, then every one is checked;
 - crash (phases/crash.py): 1000 accepted emails through SIGTERM, kill -9 and two workers,
   the tracked service vs fastapi-taskflow, counted at the SMTP server;
+- dashboard (phases/dashboard.py): 100 dashboard tabs polling the jobs list for 60 s: the
+  server's RSS before and after, POST /emails p50 idle and while they poll;
 - celery (phases/celery.py): enqueue latency and request-to-SUCCESS on Redis;
 - template (phases/template.py): `copier copy` and the test suites' wall time.
 
@@ -32,6 +34,7 @@ import warnings
 
 from phases.celery import celery
 from phases.crash import crash
+from phases.dashboard import dashboard_tabs
 from phases.delivery import delivery
 from phases.no_loss import no_loss
 from phases.peers import GOAL_SIDES, peers
@@ -40,7 +43,7 @@ from phases.template import template_cost
 from project import DOCS, OUT, Project, peers_environment, project_environment, render_project
 from report import Report, plot, write_markdown
 
-PHASES = ["peers", "retention", "delivery", "loss", "crash", "celery", "template"]
+PHASES = ["peers", "retention", "delivery", "loss", "crash", "dashboard", "celery", "template"]
 
 
 def main() -> None:
@@ -90,6 +93,8 @@ def main() -> None:
     if "crash" in args.only:
         report.peers_python = report.peers_python or peers_environment(project.python)
         crash(project, report.peers_python, report)
+    if "dashboard" in args.only:
+        dashboard_tabs(project, report)
     if "celery" in args.only:
         celery(project, report, 200, args.redis_url)
     if "template" in args.only:

@@ -420,13 +420,16 @@ def select_version(db: Database, connection: Connection) -> str:
     """A value that changes whenever a job is recorded, changes or is deleted, by any process.
 
     Content, not a counter, so that every process sharing the store computes the same value
-    (a tab's polls reach any of them). Read from the ends of two indexes (the newest job,
-    the newest and the oldest finish: recorded, finished, pruned) and from the unfinished
-    jobs only, a few small columns of each (started, retried, released, taken over) -- never
-    a job's arguments or result, never the finished jobs, which change only by being deleted.
-    One case goes unseen until the next change: a job recorded and finished between two
-    reads whose times both sort before those of a job already seen (several processes whose
-    commits interleave).
+    (a tab's polls reach any of them), and what only touches other tables (lease renewals)
+    changes nothing. Read from the ends of two indexes -- the newest job (recorded), the
+    newest and the oldest finish (finished; pruned, which deletes from the oldest finish
+    up) -- and from a few small columns of the unfinished jobs only (started, retried,
+    released, taken over: their count, owners, attempts, epochs). Never a job's arguments
+    or result, never a finished job, which changes only by being deleted.
+
+    One case goes unseen until the next change: a job recorded *and* finished between two
+    reads, both times older than those of jobs already seen (possible only when several
+    processes' commits interleave).
     """
     params = (JobStatus.RUNNING.value, *(status.value for status in UNFINISHED))
     row = db.execute(connection, VERSION, params).fetchone()
