@@ -29,6 +29,7 @@ ANSWERS: dict[str, Any] = {
     "background_jobs": ["audit_log", "email", "files", "reports"],
     "task_queue": "celery",
     "broker": "redis",
+    "jobs_dashboard": True,
     "use_docker": False,
     "ci": "none",
 }

@@ -15,6 +15,8 @@ their dependencies into venvs under bench/out/, and measures, in one run:
   the tracked service vs fastapi-taskflow, counted at the SMTP server;
 - chaos (phases/chaos.py): three processes on one store, killed and paused at random
   every 2-3 s for 60 s while 3,000 mixed jobs arrive, on SQLite and on PostgreSQL;
+- dashboard (phases/dashboard.py): 100 dashboard tabs polling the jobs list for 60 s: the
+  server's RSS before and after, POST /emails p50 idle and while they poll;
 - celery (phases/celery.py): enqueue latency and request-to-SUCCESS on Redis;
 - template (phases/template.py): `copier copy` and the test suites' wall time.
 
@@ -35,6 +37,7 @@ import warnings
 from phases.celery import celery
 from phases.chaos import chaos
 from phases.crash import crash
+from phases.dashboard import dashboard_tabs
 from phases.delivery import delivery
 from phases.no_loss import no_loss
 from phases.peers import GOAL_SIDES, peers
@@ -43,7 +46,17 @@ from phases.template import template_cost
 from project import DOCS, OUT, Project, peers_environment, project_environment, render_project
 from report import Report, plot, write_markdown
 
-PHASES = ["peers", "retention", "delivery", "loss", "crash", "chaos", "celery", "template"]
+PHASES = [
+    "peers",
+    "retention",
+    "delivery",
+    "loss",
+    "crash",
+    "chaos",
+    "dashboard",
+    "celery",
+    "template",
+]
 
 
 def main() -> None:
@@ -95,6 +108,8 @@ def main() -> None:
         crash(project, report.peers_python, report)
     if "chaos" in args.only:
         chaos(report)
+    if "dashboard" in args.only:
+        dashboard_tabs(project, report)
     if "celery" in args.only:
         celery(project, report, 200, args.redis_url)
     if "template" in args.only:

@@ -2,11 +2,11 @@
 
 The service (every in-process feature on) runs as `python -m <package> serve` with an API token.
 The browser signs in through the form, sees a job posted over HTTP after the page opened appear
-and turn `succeeded` by itself (the page polls), filters to `failed`, opens the failed job's
-detail and saves a screenshot; once the service has `POST /jobs/{job_id}/retry`, it also retries
-that job from the detail after the fault is gone, and sees the new attempt succeed. The token
-never appears in a URL the browser requests, and the session cookie is HttpOnly, SameSite=Strict
-and out of the page script's reach.
+and turn `succeeded` by itself (the page polls, one request at a time, 304 while nothing
+changed), filters to `failed`, opens the failed job's detail and saves a screenshot; once the
+service has `POST /jobs/{job_id}/retry`, it also retries that job from the detail after the
+fault is gone, and sees the new attempt succeed. The token never appears in a URL the browser
+requests, and the session cookie is HttpOnly, SameSite=Strict and out of the page script's reach.
 
 Playwright's own browser download cannot work here: the system chromium is launched by path.
 `.ci/browser.sh` installs it and sets REQUIRE_BROWSER=1, so in CI this test fails, not skips,
@@ -90,6 +90,26 @@ def test_the_dashboard_follows_jobs_live_in_a_real_browser(
             page = context.new_page()
             requested: list[str] = []
             page.on("request", lambda request: requested.append(request.url))
+            # The jobs list's polls: their statuses, and how many were in flight at once.
+            polls: list[int] = []
+            in_flight = [0, 0]  # now, most
+
+            def is_poll(url: str) -> bool:
+                return "/dashboard/jobs?" in url
+
+            def sent(request: Any) -> None:
+                if is_poll(request.url):
+                    in_flight[0] += 1
+                    in_flight[1] = max(in_flight)
+
+            def done(request: Any) -> None:
+                if is_poll(request.url):
+                    in_flight[0] -= 1
+
+            page.on("request", sent)
+            page.on("requestfinished", done)
+            page.on("requestfailed", done)
+            page.on("response", lambda r: polls.append(r.status) if is_poll(r.url) else None)
 
             page.goto(service.url + "/dashboard")
             expect(page).to_have_url(service.url + "/dashboard/login")
@@ -135,6 +155,11 @@ def test_the_dashboard_follows_jobs_live_in_a_real_browser(
                 expect(page.locator("#detail-id")).not_to_have_text(blocked, timeout=SECONDS)
                 badge = page.locator("#detail-fields .badge")
                 expect(badge).to_have_text("succeeded", timeout=SECONDS)
+
+            # Nothing changes now: the page's polls come back 304, one request at a time.
+            page.wait_for_timeout(2_500)
+            assert polls[-1] == 304, polls
+            assert in_flight[1] == 1, in_flight
 
             cookies = {cookie["name"]: cookie for cookie in context.cookies()}
             session = cookies["dashboard_session"]

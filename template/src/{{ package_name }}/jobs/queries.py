@@ -12,20 +12,31 @@ from .models import (
     Claim,
     ClaimedJob,
     IssuedReport,
+    Job,
     JobRecord,
     JobStatus,
     NewJob,
     RecordedBefore,
 )
 
-COLUMNS = (
-    "id, kind, status, attempts, error, result, created_at, started_at, finished_at, owner,"
-    " request_id, retry_of, arguments"
+JOB_COLUMNS = (
+    "id, kind, status, attempts, error, created_at, started_at, finished_at, owner, request_id,"
+    " retry_of"
 )
-SELECT_JOBS = f"SELECT {COLUMNS} FROM jobs"  # noqa: S608 -- constant column list
+"""What a list shows of a job: never its arguments or result, which may be megabytes each."""
+COLUMNS = f"{JOB_COLUMNS}, result, arguments"
+SELECT_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs"  # noqa: S608 -- constant column list
+SELECT_RECORDS = f"SELECT {COLUMNS} FROM jobs"  # noqa: S608 -- constant column list
 NEWEST_FIRST = " ORDER BY created_at DESC, id DESC LIMIT ?"
 # Jobs created before the cursor job (row values: the (created_at, id) index serves both).
 BEFORE = "(created_at, id) < (SELECT created_at, id FROM jobs WHERE id = ?)"
+# See select_version: two ends of two indexes, and a few sums over the unfinished jobs.
+VERSION = (
+    "SELECT (SELECT max(created_at) FROM jobs), (SELECT max(finished_at) FROM jobs),"
+    " (SELECT min(finished_at) FROM jobs), count(*), count(owner), sum(attempts), sum(epoch),"
+    " max(started_at), sum(CASE WHEN status = ? THEN 1 ELSE 0 END)"
+    " FROM jobs WHERE status IN (?, ?)"
+)
 
 
 def now() -> datetime:
@@ -38,26 +49,40 @@ def as_datetime(value: datetime | str | None) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
-def row_to_job(row: Sequence[Any]) -> JobRecord:
-    id_, kind, status, attempts, error, result, created, started, finished, owner, *more = row
-    request_id, retry_of, arguments = more
+def row_to_job(row: Sequence[Any]) -> Job:
+    """A row of SELECT_JOBS."""
+    id_, kind, status, attempts, error, created, started, finished, owner, *more = row
+    request_id, retry_of = more
     created_at = as_datetime(created)
     assert created_at is not None
-    return JobRecord(
+    return Job(
         id=id_,
         kind=kind,
         status=JobStatus(status),
         attempts=attempts,
         error=error,
-        result=json.loads(result) if result else None,
         created_at=created_at,
         started_at=as_datetime(started),
         finished_at=as_datetime(finished),
         owner=owner,
         request_id=request_id,
         retry_of=retry_of,
+    )
+
+
+def row_to_record(row: Sequence[Any]) -> JobRecord:
+    """A row of SELECT_RECORDS: the job, its result and its arguments."""
+    *job, result, arguments = row
+    return JobRecord(
+        **row_to_job(job).model_dump(),
+        result=json.loads(result) if result else None,
         arguments=json.loads(arguments) if arguments is not None else None,
     )
+
+
+def to_json(value: Any) -> str:
+    """JSON as stored: UTF-8 text (no \\uXXXX escapes, a third of the size for emoji)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def placeholders(values: Sequence[Any]) -> str:
@@ -78,7 +103,7 @@ def insert_job(
     The unique indexes decide, so two processes given the same key at once record one job.
     """
     params = (
-        *(job.id, job.kind, JobStatus.QUEUED.value, now(), owner, json.dumps(job.arguments)),
+        *(job.id, job.kind, JobStatus.QUEUED.value, now(), owner, to_json(job.arguments)),
         *(job.request_id, job.idempotency_key, job.request_fingerprint, job.retry_of),
     )
     if job.idempotency_key is None and job.retry_of is None:
@@ -155,7 +180,7 @@ def mark_finished(
     while it was away, and that no other process took over, records what really happened.
     No row changed when another process took the job over: its record is that one's.
     """
-    encoded = json.dumps(result) if result is not None else None
+    encoded = to_json(result) if result is not None else None
     changes: Changes = db.execute(
         connection,
         "UPDATE jobs SET status = ?, attempts = COALESCE(?, attempts),"  # noqa: S608 -- `?`s
@@ -405,8 +430,8 @@ def delete_schedule_runs_before(db: Database, connection: Connection, cutoff: da
 
 
 def select_job(db: Database, connection: Connection, job_id: str) -> JobRecord | None:
-    row = db.execute(connection, SELECT_JOBS + " WHERE id = ?", (job_id,)).fetchone()
-    return row_to_job(row) if row else None
+    row = db.execute(connection, SELECT_RECORDS + " WHERE id = ?", (job_id,)).fetchone()
+    return row_to_record(row) if row else None
 
 
 def select_jobs(
@@ -416,8 +441,11 @@ def select_jobs(
     limit: int = 50,
     before: str | None = None,
     kind: str | None = None,
-) -> list[JobRecord]:
-    """Newest first, optionally only one status or kind, optionally older than the job `before`."""
+) -> list[Job]:
+    """Newest first, optionally only one status or kind, optionally older than the job `before`.
+
+    Only the columns a list shows: a job's arguments and result stay on disk.
+    """
     conditions: list[str] = []
     params: list[Any] = []
     if status is not None:
@@ -432,3 +460,23 @@ def select_jobs(
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     rows = db.execute(connection, SELECT_JOBS + where + NEWEST_FIRST, (*params, limit))
     return [row_to_job(row) for row in rows.fetchall()]
+
+
+def select_version(db: Database, connection: Connection) -> str:
+    """A value that changes whenever a job is recorded, changes or is deleted, by any process.
+
+    Content, not a counter, so that every process sharing the store computes the same value
+    (a tab's polls reach any of them), and what only touches other tables (lease renewals)
+    changes nothing. Read from the ends of two indexes -- the newest job (recorded), the
+    newest and the oldest finish (finished; pruned, which deletes from the oldest finish
+    up) -- and from a few small columns of the unfinished jobs only (started, retried,
+    released, taken over: their count, owners, attempts, epochs). Never a job's arguments
+    or result, never a finished job, which changes only by being deleted.
+
+    One case goes unseen until the next change: a job recorded *and* finished between two
+    reads, both times older than those of jobs already seen (possible only when several
+    processes' commits interleave).
+    """
+    params = (JobStatus.RUNNING.value, *(status.value for status in UNFINISHED))
+    row = db.execute(connection, VERSION, params).fetchone()
+    return "|".join(str(value) for value in row)

@@ -1,9 +1,10 @@
 """GET /jobs, GET /jobs/{job_id}: what happened to every background job; and retrying one."""
 
-from typing import Annotated
+import hashlib
+from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Request, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Request, Response
+from pydantic import BaseModel, TypeAdapter
 
 from .deps import JobRunnerDep
 from .models import Job, JobRecord, JobStatus
@@ -11,23 +12,51 @@ from .rerun import JobNotRetryableError, RetryNotConfirmedError
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
+JOBS = TypeAdapter(list[Job])
 
-@router.get("", response_model=list[Job])
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "No job has changed since the answer that had the If-None-Match tag"}
+}
+
+
+@router.get("", response_model=list[Job], responses=NOT_MODIFIED)
 async def list_jobs(
     runner: JobRunnerDep,
     request: Request,
-    response: Response,
     status: JobStatus | None = None,
     kind: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     before: Annotated[str | None, Query(description="Only jobs created before this job id")] = None,
-) -> list[JobRecord]:
-    """Newest first. A full page links to the next one (`Link: <...>; rel="next"`)."""
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Newest first. A full page links to the next one (`Link: <...>; rel="next"`).
+
+    Every answer has an ETag; send it back in If-None-Match to get 304 Not Modified,
+    without a job read, while no job has changed (what the dashboard does every second).
+    """
+    version = await runner.store.version()  # before the rows: a change after it shows next time
+    tag = entity_tag(version, request.url.query)
+    headers = {"ETag": tag, "Cache-Control": "no-cache"}
+    if if_none_match is not None and matches(if_none_match, tag):
+        return Response(status_code=304, headers=headers)
     jobs = await runner.store.recent(status, limit, before, kind)
     if len(jobs) == limit:
         following = request.url.include_query_params(before=jobs[-1].id)
-        response.headers["Link"] = f'<{following}>; rel="next"'
-    return jobs
+        headers["Link"] = f'<{following}>; rel="next"'
+    # Serialised in one pass from the models the store built (response_model is for the docs).
+    return Response(JOBS.dump_json(jobs), media_type="application/json", headers=headers)
+
+
+def entity_tag(version: str, query: str) -> str:
+    """The list's ETag: the store's version and the question asked (its query string)."""
+    digest = hashlib.blake2b(f"{version}?{query}".encode(), digest_size=16).hexdigest()
+    return f'"{digest}"'
+
+
+def matches(if_none_match: str, tag: str) -> bool:
+    """Whether If-None-Match names `tag` (weak comparison, as RFC 9110 asks for it)."""
+    given = {candidate.strip().removeprefix("W/") for candidate in if_none_match.split(",")}
+    return tag in given or "*" in given
 
 
 @router.get("/{job_id}", response_model=Job)

@@ -30,6 +30,7 @@ from .models import (
     Claim,
     ClaimedJob,
     IssuedReport,
+    Job,
     JobRecord,
     JobStatus,
     NewJob,
@@ -68,6 +69,7 @@ class JobStore:
         self._local = threading.local()
         self._readers: list[Connection] = []
         self._readers_lock = threading.Lock()
+        self._version: asyncio.Future[str] | None = None
 
     @property
     def problem(self) -> str | None:
@@ -299,11 +301,26 @@ class JobStore:
         limit: int = 50,
         before: str | None = None,
         kind: str | None = None,
-    ) -> list[JobRecord]:
+    ) -> list[Job]:
         db = self.database
         return await self._read(
             lambda connection: queries.select_jobs(db, connection, status, limit, before, kind)
         )
+
+    async def version(self) -> str:
+        """A value that changes whenever any process changes a job (queries.select_version).
+
+        Polls that arrive while it is being read share that read: however many dashboards
+        poll, at most one such query per process runs at a time. A poll that joins a read
+        already under way may miss a change committed meanwhile: its next poll sees it.
+        """
+        if self._version is None or self._version.done():
+            db = self.database
+            self._version = asyncio.ensure_future(
+                self._read(lambda connection: queries.select_version(db, connection))
+            )
+        # Shielded: a poll whose client went away does not cancel the others' read.
+        return await asyncio.shield(self._version)
 
     async def issued_reports(self, since: datetime, limit: int) -> list[IssuedReport]:
         """The reports handed to Celery at or after `since`, newest first."""
