@@ -22,11 +22,13 @@ async def list_jobs(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     before: Annotated[str | None, Query(description="Only jobs created before this job id")] = None,
 ) -> list[JobRecord]:
-    """Newest first. A full page links to the next one (`Link: <...>; rel="next"`)."""
+    """Newest first. A full page links to the next one (`Link: </jobs?...>; rel="next"`)."""
     jobs = await runner.store.recent(status, limit, before, kind)
     if len(jobs) == limit:
+        # Relative (RFC 8288 allows it): an absolute link would carry the request's Host
+        # header, which the client chose.
         following = request.url.include_query_params(before=jobs[-1].id)
-        response.headers["Link"] = f'<{following}>; rel="next"'
+        response.headers["Link"] = f'<{following.path}?{following.query}>; rel="next"'
     return jobs
 
 
