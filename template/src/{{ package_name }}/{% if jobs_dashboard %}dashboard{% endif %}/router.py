@@ -2,7 +2,8 @@
 
 The page reads the same endpoints as any API client, the jobs router mounted again under
 /dashboard (GET /dashboard/jobs, GET /dashboard/jobs/{job_id}, ...) behind a guard that
-takes the session cookie as well as the bearer token.
+takes the session cookie as well as the bearer token. Sessions live in the jobs store
+(session.py); wrong tokens given to the sign-in form are throttled per client address.
 """
 
 from pathlib import Path
