@@ -463,3 +463,30 @@ def post_raw(service: Service, path: str, body: bytes, headers: dict[str, str]) 
         return connection.getresponse().status
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("cookie", ["\u00b2" * 43, "\u00b21." + "0" * 64, "x" * 4000, "a.b"])
+def test_a_malformed_session_cookie_is_the_sign_in_page_not_an_error(
+    guarded: Service, cookie: str
+) -> None:
+    """Sent as a browser may (Latin-1 bytes); the redirect to the sign-in page is followed."""
+    page = guarded.get("/dashboard", headers={"Cookie": f"dashboard_session={cookie}"})
+
+    assert page.status == 200, page
+    assert 'type="password"' in page.body
+    assert "Traceback" not in guarded.log()
+
+
+def test_no_address_in_an_answer_is_built_from_the_host_header(service: Service) -> None:
+    hostile = {"Host": "attacker.example"}
+    signup = {"username": "host-header", "email": "host-header@example.com"}
+    assert service.post("/signup", signup, headers=hostile).status == 201
+
+    listed = service.get("/jobs?limit=1", headers=hostile)
+    slashed = service.get("/jobs/", headers=hostile)  # a redirect would be followed there
+
+    assert listed.status == 200
+    assert listed.headers["link"].startswith("</jobs?limit=1&before=")
+    assert slashed.status == 404
+    assert "location" not in slashed.headers
+    assert "attacker.example" not in json.dumps([listed.body, listed.headers, slashed.body])

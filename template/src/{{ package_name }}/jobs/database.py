@@ -52,3 +52,6 @@ class Database(Protocol):
 
     def is_unavailable(self, error: BaseException) -> bool:
         """Whether `error` is the database's state (locked, full, gone), not the statement's."""
+
+    def cause(self, error: BaseException) -> str:
+        """`error` in a few words that name no file, host, user or database: for clients."""

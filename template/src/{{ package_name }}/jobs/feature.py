@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from ..feature import Feature
 from .engine import open_database
-from .errors import JobStoreUnavailableError, LeaseLostError
+from .errors import JobStoreUnavailableError, LeaseLostError, public_message
 from .idempotency import IdempotencyKeyReusedError, key_reused
 from .leases import keep_lease
 from .outcomes import OutcomeLog
@@ -71,17 +71,23 @@ async def store_ready(app: FastAPI) -> str | None:
     try:
         await runner.store.renew_lease(settings.jobs_lease_seconds, READINESS_DEADLINE)
     except JobStoreUnavailableError as error:
-        return str(error)
+        logger.warning("not ready: %s", error)
+        return public_message(runner.store.database, error)
     except LeaseLostError:  # the store took the write; the lease's own loop comes back from it
         pass
     return None
 
 
 async def store_unavailable(request: Request, error: JobStoreUnavailableError) -> JSONResponse:
-    """A job that cannot be recorded is not accepted: 503, and when to try again."""
+    """A job that cannot be recorded is not accepted: 503, and when to try again.
+
+    The answer names the setting and the cause; where the store is, and the database's own
+    words, go to the log only.
+    """
     logger.warning("%s %s answered 503: %s", request.method, request.url.path, error)
+    runner: JobRunner = request.app.state.jobs
     return JSONResponse(
-        {"detail": f"the jobs store is unavailable: {error}"},
+        {"detail": public_message(runner.store.database, error)},
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )

@@ -41,8 +41,10 @@ async def list_jobs(
         return Response(status_code=304, headers=headers)
     jobs = await runner.store.recent(status, limit, before, kind)
     if len(jobs) == limit:
+        # Relative (RFC 8288 allows it): an absolute link would carry the request's Host
+        # header, which the client chose.
         following = request.url.include_query_params(before=jobs[-1].id)
-        headers["Link"] = f'<{following}>; rel="next"'
+        headers["Link"] = f'<{following.path}?{following.query}>; rel="next"'
     # Serialised in one pass from the models the store built (response_model is for the docs).
     return Response(JOBS.dump_json(jobs), media_type="application/json", headers=headers)
 

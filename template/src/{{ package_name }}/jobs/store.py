@@ -329,6 +329,10 @@ class JobStore:
             lambda connection: queries.select_issued_reports(db, connection, since, limit)
         )
 
+    async def read(self, query: Callable[[Connection], T]) -> T:
+        """Run `query` on a reader thread: for a feature that keeps a table of its own."""
+        return await self._read(query)
+
     async def _read(self, query: Callable[[Connection], T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._reads, self._read_here, query)

@@ -61,6 +61,8 @@ class Writer:
         self.database = database
         self.problem: str | None = None
         """Why the last transaction failed, until one succeeds again."""
+        self.failure: BaseException | None = None
+        """The database's error behind `problem`."""
         self.on_commit: Callable[[float], None] | None = None
         """Told each committed transaction's seconds, on the database thread; must not raise."""
         self._queue: queue.SimpleQueue[list[Write] | None] = queue.SimpleQueue()
@@ -117,7 +119,10 @@ class Writer:
         if write.future is None or write.future.done() or not self.withdraw(write):
             return
         message = self.problem or f"{self.database.name}: no commit within {deadline:g} s"
-        write.future.set_exception(JobStoreUnavailableError(message))
+        error = JobStoreUnavailableError(message)
+        if self.problem is not None:
+            error.__cause__ = self.failure
+        write.future.set_exception(error)
 
     def withdraw(self, write: Write) -> bool:
         """Take back a write no transaction has taken yet; False when one has (it will commit)."""
@@ -271,8 +276,9 @@ class Writer:
         problem = f"{self.database.name}: {describe(failure)}"
         if problem != self.problem:
             logger.error("job store write failed (new jobs answer 503 until then): %s", problem)
-        self.problem = problem
+        self.problem, self.failure = problem, failure
         error = JobStoreUnavailableError(problem)
+        error.__cause__ = failure  # what a client is told comes from it (errors.public_message)
         outcomes: list[tuple[Write, Any, BaseException | None]] = []
         for write in batch:
             if write.durable:

@@ -2,7 +2,8 @@
 
 The page reads the same endpoints as any API client, the jobs router mounted again under
 /dashboard (GET /dashboard/jobs, GET /dashboard/jobs/{job_id}, ...) behind a guard that
-takes the session cookie as well as the bearer token.
+takes the session cookie as well as the bearer token. Sessions live in the jobs store
+(session.py); wrong tokens given to the sign-in form are throttled per client address.
 """
 
 from pathlib import Path
@@ -16,7 +17,9 @@ from fastapi.templating import Jinja2Templates
 from pydantic import SecretStr
 
 from ..jobs.router import router as jobs_api
+from ..jobs.store import JobStore
 from ..security import bearer, require_token, token_matches
+from ..throttle import FailureThrottle
 from . import session
 
 HERE = Path(__file__).parent
@@ -39,6 +42,8 @@ PAGE_HEADERS = {
 # A browser sends this header only from the page's own script (any other origin would need a
 # CORS preflight, which this service never grants): a cookie alone cannot make it change a job.
 SCRIPT_HEADER = "X-Dashboard"
+SIGN_IN = "sign-in"
+"""What wrong tokens given to the sign-in form count against, per client address."""
 
 
 def api_token(request: Request) -> SecretStr | None:
@@ -46,9 +51,20 @@ def api_token(request: Request) -> SecretStr | None:
     return token
 
 
-def signed_in(request: Request) -> bool:
+def jobs_store(request: Request) -> JobStore:
+    store: JobStore = request.app.state.jobs.store
+    return store
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def signed_in(request: Request) -> bool:
     token = api_token(request)
-    return token is None or session.is_valid(token, request.cookies.get(session.COOKIE))
+    if token is None:
+        return True
+    return await session.is_valid(jobs_store(request), token, request.cookies.get(session.COOKIE))
 
 
 async def require_session(
@@ -59,7 +75,7 @@ async def require_session(
     if credentials is not None or api_token(request) is None:
         await require_token(request, credentials)
         return
-    if not signed_in(request):
+    if not await signed_in(request):
         raise HTTPException(401, "sign in at /dashboard/login")
     if request.method not in ("GET", "HEAD") and SCRIPT_HEADER not in request.headers:
         raise HTTPException(403, f"send {SCRIPT_HEADER} with a change made from the dashboard")
@@ -70,7 +86,7 @@ router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
 @router.get("", name="dashboard")
 async def dashboard_page(request: Request) -> Response:
-    if not signed_in(request):
+    if not await signed_in(request):
         return RedirectResponse(request.url_for("dashboard_login").path, status_code=303)
     context = {
         "title": request.app.title,
@@ -94,13 +110,24 @@ async def login(request: Request) -> Response:
     token = api_token(request)
     if token is None:
         return RedirectResponse(request.url_for("dashboard").path, status_code=303)
+    throttle: FailureThrottle = request.app.state.throttle
+    address = client_address(request)
+    if (wait := throttle.retry_after(SIGN_IN, address)) is not None:
+        return login_form(
+            request,
+            f"Too many wrong tokens from your address: try again in {wait} seconds.",
+            status_code=429,
+            headers={"Retry-After": str(wait)},
+        )
     given = await form_field(request, "token")
     if given is None or not token_matches(token, given):
+        throttle.failed(SIGN_IN, address)
         return login_form(request, "That is not the API token.", status_code=401)
+    session_id = await session.start(jobs_store(request), token)
     response = RedirectResponse(request.url_for("dashboard").path, status_code=303)
     response.set_cookie(
         session.COOKIE,
-        session.new_session(token),
+        session_id,
         max_age=session.LIFETIME_SECONDS,
         path=request.url_for("dashboard").path,
         secure=request.url.scheme == "https",
@@ -112,6 +139,8 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
+    if (token := api_token(request)) is not None:
+        await session.end(jobs_store(request), token, request.cookies.get(session.COOKIE))
     response = RedirectResponse(request.url_for("dashboard_login").path, status_code=303)
     response.delete_cookie(session.COOKIE, path=request.url_for("dashboard").path)
     return response
@@ -127,10 +156,19 @@ async def static_file(name: str) -> Response:
 router.include_router(jobs_api, dependencies=[Depends(require_session)])
 
 
-def login_form(request: Request, error: str | None = None, status_code: int = 200) -> Response:
+def login_form(
+    request: Request,
+    error: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
     context = {"title": request.app.title, "error": error}
     return templates.TemplateResponse(
-        request, "login.html", context, status_code=status_code, headers=PAGE_HEADERS
+        request,
+        "login.html",
+        context,
+        status_code=status_code,
+        headers=PAGE_HEADERS | (headers or {}),
     )
 
 

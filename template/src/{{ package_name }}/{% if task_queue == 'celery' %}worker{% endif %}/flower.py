@@ -11,12 +11,22 @@ from .config import sends_events
 
 DEFAULT_PORT = 5555
 PURGE_OFFLINE_AFTER = 600
+MIN_PASSWORD_LENGTH = 12
+
+
+def pairs(value: str) -> list[tuple[str, str]]:
+    """The `user:password` pairs of a comma-separated list."""
+    split = (pair.partition(":") for pair in value.split(","))
+    return [(user, password) for user, _, password in split]
 
 
 def valid_credentials(value: str) -> bool:
     """`user:password`, or several of them comma-separated, none of either part empty."""
-    pairs = (pair.partition(":") for pair in value.split(","))
-    return all(user and password for user, _, password in pairs)
+    return all(user and password for user, password in pairs(value))
+
+
+def strong_enough(value: str) -> bool:
+    return all(len(password) >= MIN_PASSWORD_LENGTH for _, password in pairs(value))
 
 
 def flower(
@@ -51,6 +61,12 @@ def flower(
         raise typer.Exit(2)
     if not valid_credentials(settings.flower_basic_auth.get_secret_value()):
         typer.echo("FLOWER_BASIC_AUTH is user:password (several: comma-separated).", err=True)
+        raise typer.Exit(2)
+    if not strong_enough(settings.flower_basic_auth.get_secret_value()):
+        typer.echo(
+            f"FLOWER_BASIC_AUTH: each password needs {MIN_PASSWORD_LENGTH} characters or more.",
+            err=True,
+        )
         raise typer.Exit(2)
     if not sends_events(settings):
         typer.echo(
