@@ -43,7 +43,7 @@ class TextFormatter(logging.Formatter):
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record: time, level, logger, message, the ids, any exception, and
-    the record's own `fields` (`logger.info(..., extra={"fields": {...}})`) as members."""
+    the record's own `fields` (`extra={"fields": fields}` in a logging call) as members."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
