@@ -80,6 +80,12 @@ def test_every_setting_has_its_own_comment_line(project) -> None:
             assert above.startswith("# ") and not SETTING_LINE.match(above), line
 
 
+def test_the_readme_explains_every_setting(project, settings) -> None:
+    readme = (project / "README.md").read_text()
+
+    assert [name for name in settings["fields"] if f"`{name}" not in readme] == []
+
+
 def test_git_ignores_env_but_keeps_the_example(project) -> None:
     if not (project / ".git").is_dir():
         pytest.skip("the project was rendered without its git repository")

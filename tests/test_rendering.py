@@ -1,6 +1,7 @@
 """What each supported combination renders: exactly its features' files, no Jinja left."""
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,17 @@ def test_only_the_chosen_features_are_generated(rendered, combo: str) -> None:
     assert (package / "upstreams").is_dir() == answers["async_clients"]
     assert (package / "dashboard").is_dir() == answers["jobs_dashboard"]
     assert (project / "docs" / "dashboard.png").is_file() == answers["jobs_dashboard"]
+
+
+def test_the_project_can_update_itself_from_the_template(rendered, combo: str) -> None:
+    project = rendered(combo, SUPPORTED[combo])
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+
+    dev = pyproject["project"]["optional-dependencies"]["dev"]
+    assert [requirement for requirement in dev if requirement.startswith("copier")] != []
+    readme = (project / "README.md").read_text()
+    assert "## Updating from the template" in readme
+    assert "copier update --trust" in readme
 
 
 def test_answers_file_records_every_question(rendered, combo: str) -> None:

@@ -187,7 +187,7 @@ def test_update_merges_a_release_into_a_project_with_user_edits(tmp_path: Path) 
     assert read_answers(project)["_commit"] == "v2.0.0"
     # Files the user did not touch take the template's change.
     assert (package / "logs.py").read_text().startswith('"""The one log format')
-    assert "## Updating" in (project / "README.md").read_text()
+    assert "\n## Updating\n" in (project / "README.md").read_text()  # the release's section
     assert (project / "docs" / "updating.md").is_file()
     # The user's own work survives.
     assert (package / "greetings.py").read_text() == USER_ENDPOINT

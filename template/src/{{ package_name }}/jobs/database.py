@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from .schema import SchemaChange
+
 Connection = Any
 """The engine's own connection object (sqlite3.Connection, psycopg.Connection)."""
 
@@ -25,7 +27,7 @@ class Database(Protocol):
     name: str
     """The setting that names the store, as operators know it: 'JOBS_DB=var/jobs.sqlite3'."""
 
-    def upgrade(self) -> None:
+    def upgrade(self) -> SchemaChange:
         """Bring the schema to the newest version; safe when several processes start at once."""
 
     def exists(self) -> bool:

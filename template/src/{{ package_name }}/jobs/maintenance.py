@@ -9,6 +9,7 @@ from .database import Connection, Database
 from .errors import JobStoreUnavailableError, describe
 from .models import new_job_id
 from .rerun import new_attempt, retried_already
+from .schema import SchemaChange
 
 PRUNE_BATCH = 500
 
@@ -32,9 +33,9 @@ def reading(database: Database) -> Iterator[Connection]:
             database.close(connection)
 
 
-def upgrade(database: Database) -> None:
+def upgrade(database: Database) -> SchemaChange:
     with unavailable_as_error(database):
-        database.upgrade()
+        return database.upgrade()
 
 
 def prune(database: Database, older_than_days: float) -> int:

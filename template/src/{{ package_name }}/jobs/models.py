@@ -55,7 +55,7 @@ class Job(BaseModel):
 
 
 class JobRecord(Job):
-    """A job as stored, with what its work returned (kept out of the public job view)."""
+    """A job as stored: with what it runs with and what its work returned (GET /jobs/{job_id})."""
 
     result: dict[str, Any] | None = None
     arguments: dict[str, Any] | None = None
@@ -117,3 +117,5 @@ class ClaimedJob:
     request_id: str | None
     attempts: int
     claim: Claim
+    retry_of: str | None = None
+    """The job this one retries, when it was retried by hand."""

@@ -259,12 +259,20 @@ def claim_abandoned(
             connection,
             "UPDATE jobs SET status = ?, owner = ?, epoch = epoch + 1"  # noqa: S608 -- `?`s
             f" WHERE arguments IS NOT NULL AND ({' OR '.join(rerunnable)}) AND {OWNER_GONE}"
-            " RETURNING id, kind, arguments, request_id, attempts, epoch",
+            " RETURNING id, kind, arguments, request_id, attempts, epoch, retry_of",
             (JobStatus.QUEUED.value, owner, *params, at),
         ).fetchall()
         claimed = [
-            ClaimedJob(id_, kind, json.loads(arguments), request_id, attempts, Claim(owner, epoch))
-            for id_, kind, arguments, request_id, attempts, epoch in rows
+            ClaimedJob(
+                id_,
+                kind,
+                json.loads(arguments),
+                request_id,
+                attempts,
+                Claim(owner, epoch),
+                retry_of,
+            )
+            for id_, kind, arguments, request_id, attempts, epoch, retry_of in rows
         ]
     return claimed, sweep_expired(db, connection, reason, at)
 

@@ -61,8 +61,9 @@ def matches(if_none_match: str, tag: str) -> bool:
     return tag in given or "*" in given
 
 
-@router.get("/{job_id}", response_model=Job)
+@router.get("/{job_id}", response_model=JobRecord)
 async def get_job(job_id: str, runner: JobRunnerDep) -> JobRecord:
+    """The job in full: the list's fields, and its `arguments` and `result`."""
     job = await runner.store.get(job_id)
     if job is None:
         raise HTTPException(404, f"no job with id {job_id!r}")

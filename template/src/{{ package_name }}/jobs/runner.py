@@ -172,8 +172,12 @@ class JobRunner:
             logger.warning("recorded %d job(s) of stopped processes as interrupted", interrupted)
         for job in claimed:
             self._start_claimed(job)
-        if claimed:
-            logger.warning("running again %d job(s) of stopped processes", len(claimed))
+        # A retry that never started was queued for any live service (`jobs retry`).
+        retries = sum(1 for job in claimed if job.retry_of is not None and job.attempts == 0)
+        if retries:
+            logger.info("running %d job(s) queued for a retry", retries)
+        if len(claimed) > retries:
+            logger.warning("running again %d job(s) of stopped processes", len(claimed) - retries)
         return len(claimed)
 
     def _start_claimed(self, job: ClaimedJob) -> None:

@@ -5,6 +5,7 @@ them, inside the caller's transaction, once at a time however many processes sta
 """
 
 from pathlib import Path
+from typing import NamedTuple
 
 from alembic import command
 from alembic.config import Config
@@ -22,8 +23,17 @@ def alembic_config(connection: Connection) -> Config:
     return config
 
 
-def upgrade_schema(connection: Connection) -> None:
+class SchemaChange(NamedTuple):
+    """The store's schema revision before an upgrade (None: no schema yet) and after it."""
+
+    before: str | None
+    after: str | None
+
+
+def upgrade_schema(connection: Connection) -> SchemaChange:
+    before = MigrationContext.configure(connection).get_current_revision()
     command.upgrade(alembic_config(connection), "head")
+    return SchemaChange(before, MigrationContext.configure(connection).get_current_revision())
 
 
 def schema_status(connection: Connection) -> tuple[str | None, str | None]:

@@ -143,6 +143,7 @@ class Mailer:
     async def deliver(self, message: Message, name: str) -> JobResult:
         settings = self.settings
         if not settings.smtp_host:
+            await point_of_no_return()  # the file may be there as soon as it is written
             path = await asyncio.to_thread(write_message, settings.outbox_dir, name, message)
             return {"outbox": str(path)}
         await self.sessions.send(message)
