@@ -3,10 +3,11 @@
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from .env_file import EnvFileSettings
 from .logs import LogSettings
 
 
-class CoreSettings(LogSettings):
+class CoreSettings(EnvFileSettings, LogSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     api_token: SecretStr | None = None
