@@ -70,6 +70,31 @@ def test_bad_answer_is_refused_with_a_message_and_nothing_written(
     assert not (tmp_path / "app").exists()
 
 
+def test_an_unsupported_combination_given_with_data_is_refused_in_one_line(tmp_path: Path) -> None:
+    result = copier_cli(
+        "copy",
+        "--trust",
+        "--defaults",
+        "--vcs-ref",
+        "HEAD",
+        "-d",
+        "task_queue=celery",
+        "-d",
+        "background_jobs=[email, files]",
+        str(ROOT),
+        "app",
+        cwd=tmp_path,
+    )
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert (
+        "task_queue: celery runs the reports job; add 'reports' to background_jobs or choose none"
+        in result.stderr.splitlines()
+    )
+    assert not (tmp_path / "app").exists()
+
+
 def test_reserved_names_cover_keywords_and_the_standard_library() -> None:
     questions = yaml.safe_load((ROOT / "copier.yml").read_text())
     reserved = set(yaml.safe_load(questions["reserved_package_names"]["default"]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,43 @@ SMALL = {"async_clients": False, "background_jobs": ["files"], "use_docker": Fal
 def update(project: Path, **options: Any) -> None:
     """`copier update --trust --defaults --overwrite`, as a user runs it."""
     copier.run_update(project, defaults=True, overwrite=True, unsafe=True, quiet=True, **options)
+
+
+def copier_update_cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`copier update` as a user types it, from the project's folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "copier", "update", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_update_refuses_to_drop_celery_with_its_reports_job_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    template = template_repo(tmp_path / "template")
+    answers = {"task_queue": "celery", "use_docker": False, "ci": "none"}
+    project = render(tmp_path / "project", answers, template=template, vcs_ref="v1.0.0")
+    before = files_of(project)
+    recorded = (project / ".copier-answers.yml").read_text()
+
+    result = copier_update_cli(
+        project, "--trust", "--defaults", "-d", "background_jobs=[email, files]"
+    )
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert (
+        "task_queue: celery runs the reports job; add 'reports' to background_jobs or choose none"
+        in result.stderr.splitlines()
+    )
+    assert git(project, "status", "--porcelain") == ""
+    assert (project / ".copier-answers.yml").read_text() == recorded
+    assert files_of(project) == before
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -6,6 +6,7 @@ from pydantic import AfterValidator, Field, SecretStr, ValidationError
 from pydantic_core import PydanticCustomError
 from pydantic_settings import SettingsConfigDict
 
+from .env_file import EnvFileSettings
 from .logs import LogSettings
 
 MIN_TOKEN_LENGTH = 16
@@ -27,7 +28,7 @@ Token = Annotated[SecretStr, AfterValidator(long_enough)]
 """A bearer token from the environment: refused at start-up when empty or short."""
 
 
-class CoreSettings(LogSettings):
+class CoreSettings(EnvFileSettings, LogSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     api_token: Token | None = None

@@ -6,11 +6,12 @@ from typing import Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from ..env_file import EnvFileSettings
 from ..logs import LogSettings
 from .schedules import parse_schedule
 
 
-class QueueSettings(LogSettings):
+class QueueSettings(EnvFileSettings, LogSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     reports_dir: Path = Path("var/reports")
