@@ -15,6 +15,9 @@ if TYPE_CHECKING:  # the jobs package builds features of its own
 Resources = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 ReadinessCheck = Callable[[FastAPI], Awaitable[str | None]]
 """None while the feature can serve; otherwise what stops it, in one line."""
+ReadinessInfo = Callable[[FastAPI], Awaitable[Mapping[str, str | int | None]]]
+"""What GET /health/ready shows of a feature without failing on it: the state of something only
+part of the API needs (the broker, for reports alone), or a count."""
 ErrorHandler = Callable[[Request, Any], Awaitable[Response]]
 Middleware = Callable[[ASGIApp], ASGIApp]
 """Pure ASGI middleware: takes the app inside it, is called for every request."""
@@ -30,5 +33,6 @@ class Feature:
     protected: bool = True
     """Whether its endpoints require the API token when one is set."""
     ready: ReadinessCheck | None = None
+    ready_info: ReadinessInfo | None = None
     error_handlers: Mapping[type[Exception], ErrorHandler] = field(default_factory=dict)
     middleware: tuple[Middleware, ...] = ()

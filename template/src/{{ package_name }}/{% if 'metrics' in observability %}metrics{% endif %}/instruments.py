@@ -10,6 +10,7 @@ import os
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+from prometheus_client.registry import Collector
 
 JOB_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900)
 STORE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
@@ -36,6 +37,7 @@ class Metrics:
         # In multiprocess mode the values live in files: the instruments' own registry is
         # never read, a fresh one collects every process's files on each scrape.
         self._registry = CollectorRegistry()
+        self._collectors: list[Collector] = []
         registry = self._registry
         self.http_requests = Counter(
             "http_requests",
@@ -95,12 +97,20 @@ class Metrics:
         ):
             remember_children(labelled)
 
+    def add_collector(self, collector: Collector) -> None:
+        """A collector asked at each scrape by the process answering it, never summed over
+        processes: for a value every process sees alike (a count of Celery workers)."""
+        self._collectors.append(collector)
+        self._registry.register(collector)
+
     def page(self) -> bytes:
         """The Prometheus text exposition of every metric (of every worker process)."""
         if not self.multiprocess:
             return generate_latest(self._registry)
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        for collector in self._collectors:
+            registry.register(collector)
         return generate_latest(registry)
 
     def close(self) -> None:

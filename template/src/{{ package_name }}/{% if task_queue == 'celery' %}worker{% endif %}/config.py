@@ -21,6 +21,11 @@ ISSUED = "ISSUED"
 unknown id as PENDING, so PENDING alone cannot tell "queued" from "never issued"."""
 
 HARD_LIMIT_GRACE = 30
+RETRY_BACKOFF_MAX = 60
+"""The longest pause before a report's next try (its message waits it unacknowledged)."""
+VISIBILITY_MARGIN = 60
+"""Seconds the derived visibility timeout adds for what a time limit does not bound: a pool
+process being replaced before the report starts, a slow broker, clocks that differ."""
 CLOCK_TOLERANCE = 5
 """Seconds by which the API's and the workers' clocks may differ (keep them in sync: NTP)."""
 CONNECT_TIMEOUT = 1.0
@@ -74,6 +79,12 @@ def celery_config(settings: QueueSettings) -> dict[str, Any]:
 
 def sends_events(settings: QueueSettings) -> bool:
     """Events need a broker with fan-out (Redis, RabbitMQ), not the embedded SQLite one."""
+    return broadcasts(settings)
+
+
+def broadcasts(settings: QueueSettings) -> bool:
+    """Whether the broker fans messages out to every worker (events, `inspect`): Redis and
+    RabbitMQ do, the embedded SQLite one does not."""
     return not settings.broker_url.startswith("sqla+")
 
 
@@ -103,10 +114,24 @@ def transport_options(settings: QueueSettings) -> dict[str, Any]:
     if not settings.broker_url.startswith(("redis://", "rediss://")):
         return {}
     return {
-        "visibility_timeout": settings.broker_visibility_timeout,
+        "visibility_timeout": visibility_timeout(settings),
         "socket_connect_timeout": CONNECT_TIMEOUT,
         "socket_timeout": SOCKET_TIMEOUT,
     }
+
+
+def visibility_timeout(settings: QueueSettings) -> int:
+    """BROKER_VISIBILITY_TIMEOUT, or, unset, the longest a live worker can hold a report's
+    message unacknowledged (the longest retry pause, then the hard time limit) plus a margin.
+
+    Redis delivers a message again once it has been unacknowledged this long, which is also how
+    long a report whose worker was killed waits to run again: Redis cannot tell a dead worker
+    from a slow one, so the timeout must outlast the slowest live one, and no more.
+    """
+    if settings.broker_visibility_timeout is not None:
+        return settings.broker_visibility_timeout
+    hard_limit = settings.report_time_limit + HARD_LIMIT_GRACE
+    return RETRY_BACKOFF_MAX + hard_limit + VISIBILITY_MARGIN
 
 
 def create_sqlite_dirs(settings: QueueSettings) -> None:

@@ -26,9 +26,10 @@ class QueueSettings(EnvFileSettings, LogSettings):
     and a worker that has not started it yet discards it."""
     report_time_limit: int = Field(default=300, ge=1)
     """Seconds a report may run before it is stopped (soft limit; hard limit 30 s later)."""
-    broker_visibility_timeout: int = Field(default=3600, ge=1)
-    """Redis only: seconds before a task whose worker vanished is delivered again.
-    Must be above REPORT_TIME_LIMIT, or a report still running is delivered twice."""
+    broker_visibility_timeout: int | None = Field(default=None, ge=1)
+    """Redis only: seconds before a task whose worker vanished is delivered again. Unset:
+    derived from REPORT_TIME_LIMIT (`config.visibility_timeout`, 450 s for 300 s). Must be
+    above REPORT_TIME_LIMIT, or a report still running is delivered twice."""
     worker_soft_shutdown_timeout: float = Field(default=30.0, ge=0)
     """On SIGTERM, seconds the worker's running tasks get before they are requeued."""
     worker_max_tasks_per_child: int | None = Field(default=100, ge=1)
@@ -62,6 +63,7 @@ class QueueSettings(EnvFileSettings, LogSettings):
     def _visibility_above_time_limit(self) -> Self:
         if (
             self.broker_url.startswith(("redis://", "rediss://"))
+            and self.broker_visibility_timeout is not None
             and self.broker_visibility_timeout <= self.report_time_limit
         ):
             raise ValueError(

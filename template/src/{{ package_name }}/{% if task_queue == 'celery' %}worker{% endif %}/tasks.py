@@ -6,13 +6,12 @@ import time
 from celery import Celery, Task, states
 
 from ..report_files import ReportFile, build_report, prune_report_files
-from .config import PRUNE_REPORTS_TASK, REPORT_TASK
+from .config import PRUNE_REPORTS_TASK, REPORT_TASK, RETRY_BACKOFF_MAX
 from .settings import QueueSettings
 
 # Errors worth another try after a pause: a REPORTS_DIR on network storage that hiccups.
 TRANSIENT_ERRORS = (ConnectionError, TimeoutError)
 MAX_RETRIES = 5
-RETRY_BACKOFF_MAX = 60
 
 
 def register_tasks(app: Celery, settings: QueueSettings) -> None:
