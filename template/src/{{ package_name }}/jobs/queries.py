@@ -459,11 +459,11 @@ def follow_job(
     at = now()
     db.execute(
         connection,
-        "UPDATE jobs SET status = ?, attempts = ?, error = ?, result = ?,"  # noqa: S608 -- `?`s
-        " started_at = COALESCE(started_at, ?), finished_at = ?"
+        "UPDATE jobs SET status = ?, attempts = COALESCE(?, attempts), error = ?,"  # noqa: S608
+        " result = ?, started_at = COALESCE(started_at, ?), finished_at = ?"
         f" WHERE id = ? AND owner = ? AND {STILL_UNFINISHED}",
         (
-            *(status.value, 0 if status is JobStatus.QUEUED else 1, error),
+            *(status.value, None if status is JobStatus.QUEUED else 1, error),
             *(json.dumps(result) if result is not None else None, started_at),
             *(at if status in FINISHED else None, job_id, owner, *UNFINISHED_VALUES),
         ),
