@@ -35,6 +35,9 @@ UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
 FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.INTERRUPTED, JobStatus.UNCERTAIN)
 RETRYABLE = (JobStatus.FAILED, JobStatus.INTERRUPTED)
 """Retried by hand on request; an `uncertain` job only when the request confirms it."""
+CELERY_OWNER = "celery"
+"""The owner of the jobs Celery's workers run: no process of this service runs, claims or
+interrupts them; their records follow what the result backend says of their tasks."""
 
 
 class Job(BaseModel):

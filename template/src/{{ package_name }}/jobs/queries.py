@@ -7,6 +7,7 @@ from typing import Any
 
 from .database import Changes, Connection, Database
 from .models import (
+    CELERY_OWNER,
     FINISHED,
     UNFINISHED,
     Claim,
@@ -226,9 +227,10 @@ def release(db: Database, connection: Connection, claims: Mapping[str, Claim]) -
 
 
 # No live process owns the job: it was given back, or its owner's lease has expired.
+# Celery's jobs are never gone: its workers run them, whichever processes of this service live.
 OWNER_GONE = (
-    "(owner IS NULL OR NOT EXISTS (SELECT 1 FROM instances WHERE instances.id = jobs.owner"
-    " AND instances.lease_expires_at > ?))"
+    "(owner IS NULL OR (owner <> '" + CELERY_OWNER + "' AND NOT EXISTS (SELECT 1 FROM"
+    " instances WHERE instances.id = jobs.owner AND instances.lease_expires_at > ?)))"
 )
 
 
@@ -488,3 +490,49 @@ def select_version(db: Database, connection: Connection) -> str:
     params = (JobStatus.RUNNING.value, *(status.value for status in UNFINISHED))
     row = db.execute(connection, VERSION, params).fetchone()
     return "|".join(str(value) for value in row)
+
+
+def delete_queued_job(db: Database, connection: Connection, job_id: str, owner: str) -> None:
+    """Forget a job recorded `queued` for `owner` to run, which was not handed over after all."""
+    db.execute(
+        connection,
+        "DELETE FROM jobs WHERE id = ? AND owner = ? AND status = ?",
+        (job_id, owner, JobStatus.QUEUED.value),
+    )
+
+
+def follow_job(
+    db: Database,
+    connection: Connection,
+    job_id: str,
+    owner: str,
+    status: JobStatus,
+    error: str | None,
+    result: dict[str, Any] | None,
+    started_at: datetime | None,
+) -> None:
+    """Record where a job that `owner` runs stands, while its record here says unfinished."""
+    at = now()
+    db.execute(
+        connection,
+        "UPDATE jobs SET status = ?, attempts = COALESCE(?, attempts), error = ?,"  # noqa: S608
+        " result = ?, started_at = COALESCE(started_at, ?), finished_at = ?"
+        f" WHERE id = ? AND owner = ? AND {STILL_UNFINISHED}",
+        (
+            *(status.value, None if status is JobStatus.QUEUED else 1, error),
+            *(to_json(result) if result is not None else None, started_at),
+            *(at if status in FINISHED else None, job_id, owner, *UNFINISHED_VALUES),
+        ),
+    )
+
+
+def select_unfinished_of(
+    db: Database, connection: Connection, owner: str, limit: int
+) -> list[JobRecord]:
+    """The oldest unfinished jobs that `owner` runs."""
+    rows = db.execute(
+        connection,
+        SELECT_RECORDS + f" WHERE owner = ? AND {STILL_UNFINISHED} ORDER BY created_at LIMIT ?",
+        (owner, *UNFINISHED_VALUES, limit),
+    )
+    return [row_to_record(row) for row in rows.fetchall()]
