@@ -63,6 +63,13 @@ WORKLOADS = [
         "tracked empty job, SQLite, without metrics and X-Request-ID",
     ),
     Workload(
+        "tracked-empty-quiet",
+        "tracked-quiet",
+        "/job-only",
+        EMPTY_BODY,
+        "tracked empty job, SQLite, JOBS_LOG_OUTCOMES=false",
+    ),
+    Workload(
         "tracked-empty-pg", "tracked-pg", "/job-only", EMPTY_BODY, "tracked empty job, PostgreSQL"
     ),
     Workload("taskflow-empty", "taskflow", "/empty", EMPTY_BODY, "fastapi-taskflow, empty job"),
@@ -143,6 +150,7 @@ def peers(
             "taskflow": project.env(workdir / "taskflow"),
             "tracked": project.env(workdir / "tracked", **smtp),
             "tracked-bare": project.env(workdir / "tracked-bare", BENCH_WITHOUT_OBSERVABILITY="1"),
+            "tracked-quiet": project.env(workdir / "tracked-quiet", JOBS_LOG_OUTCOMES="false"),
         }
         commands = {
             "plain": project.uvicorn("plain_tasks_app:app", python=peers_python),
@@ -150,6 +158,7 @@ def peers(
             "taskflow": project.uvicorn("taskflow_app:app", python=peers_python),
             "tracked": project.uvicorn("tracked_app:app"),
             "tracked-bare": project.uvicorn("tracked_app:app"),
+            "tracked-quiet": project.uvicorn("tracked_app:app"),
         }
         if postgres is not None and url is not None:
             envs["tracked-pg"] = postgres.env(workdir / "tracked-pg", JOBS_DATABASE_URL=url)
@@ -354,6 +363,15 @@ def summarise(
             ">= 0.9x (cost <= 10%)",
             f"{r[0]:.2f}x",
             r[0] >= 0.9,
+        )
+    if "tracked-empty-quiet" in rps:
+        r = row("tracked-empty", "tracked-empty-quiet")
+        report.goal(
+            "one INFO line per finished job (JOBS_LOG_OUTCOMES): tracked empty job's accepted"
+            " req/s with it vs without",
+            ">= 0.95x (cost <= 5%)",
+            f"{r[0]:.2f}x",
+            r[0] >= 0.95,
         )
     if "tracked-empty-pg" in rps:
         r = row("tracked-empty-pg", "plain-empty")
