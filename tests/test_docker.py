@@ -467,6 +467,10 @@ def test_dockerfile_install_and_start_steps_serve_health_outside_docker(
     workdir.mkdir()
     port = free_port()
     serve_env = docker_env(final, {"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+    if answers["jobs_store"] == "postgresql":  # compose names it, as an operator must
+        serve_env["JOBS_DATABASE_URL"] = os.environ.get(
+            "JOBS_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        )
     command = json.loads(final.all("CMD")[0])
     command[command.index("--port") + 1] = str(port)
     healthcheck = json.loads(final.all("HEALTHCHECK")[0].split(" CMD ", 1)[1])
