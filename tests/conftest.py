@@ -147,6 +147,19 @@ def run(
     return result
 
 
+def copier_cli(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """`copier ...` as a user types it, in `cwd`, with no standard input; any exit code."""
+    return subprocess.run(
+        [sys.executable, "-m", "copier", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def tool(env: Path, name: str) -> str:
     return str(env / "bin" / name)
 

@@ -1,26 +1,13 @@
 """copier.yml: defaults need no input; every bad answer is refused before anything is written."""
 
 import keyword
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from combos import UNSUPPORTED
-from conftest import ROOT, read_answers, render
-
-
-def copier_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "copier", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-        check=False,
-    )
+from conftest import ROOT, copier_cli, read_answers, render
 
 
 def as_data(value: object) -> str:

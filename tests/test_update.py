@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from conftest import (
     ROOT,
     clean_env,
     commit_and_tag,
+    copier_cli,
     copy_working_tree,
     git,
     read_answers,
@@ -45,19 +45,6 @@ def update(project: Path, **options: Any) -> None:
     copier.run_update(project, defaults=True, overwrite=True, unsafe=True, quiet=True, **options)
 
 
-def copier_update_cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`copier update` as a user types it, from the project's folder."""
-    return subprocess.run(
-        [sys.executable, "-m", "copier", "update", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=600,
-        check=False,
-    )
-
-
 def test_update_refuses_to_drop_celery_with_its_reports_job_and_changes_nothing(
     tmp_path: Path,
 ) -> None:
@@ -67,8 +54,8 @@ def test_update_refuses_to_drop_celery_with_its_reports_job_and_changes_nothing(
     before = files_of(project)
     recorded = (project / ".copier-answers.yml").read_text()
 
-    result = copier_update_cli(
-        project, "--trust", "--defaults", "-d", "background_jobs=[email, files]"
+    result = copier_cli(
+        "update", "--trust", "--defaults", "-d", "background_jobs=[email, files]", cwd=project
     )
 
     assert result.returncode != 0
