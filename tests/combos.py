@@ -139,6 +139,35 @@ PAIRWISE = {
 }
 SUPPORTED |= PAIRWISE
 
+
+def features_on(row: dict[str, Any]) -> int:
+    """How much of the template a row switches on: the measure for picking full suites."""
+    switches = ["async_clients", *ALL_JOBS, "schedules", "jobs_dashboard"]
+    return (
+        sum(row[name] for name in switches)
+        + (row["task_queue"] != "none")
+        + len(row["observability"])
+    )
+
+
+def full_suite_combos(combos: dict[str, dict[str, Any]]) -> set[str]:
+    """One combination per Python version and jobs store, the one with the most features on:
+    these run their whole generated suite. The tests of the job runtime (marked `slow` in the
+    generated projects: real service processes, waited-out timeouts) are the same text in every
+    render, so every other combination runs its quick tests only (`-m "not slow"`): its
+    rendering, wiring and features."""
+    best: dict[tuple[str, str], tuple[int, str]] = {}
+    for name, answers in combos.items():
+        row = as_row(answers)
+        key = (row["python_version"], row["jobs_store"])
+        if key not in best or features_on(row) > best[key][0]:
+            best[key] = (features_on(row), name)
+    return {name for _, name in best.values()}
+
+
+FULL_SUITES = full_suite_combos(SUPPORTED)
+
+
 # Answers that must be refused with a message naming the question, writing nothing.
 UNSUPPORTED: dict[str, tuple[dict[str, Any], str]] = {
     "empty-project-name": ({"project_name": "  "}, "project_name"),

@@ -37,12 +37,37 @@ def valid_rows(
     return [row for row in rows if allowed(row)]
 
 
+class PairBits:
+    """Every value pair of `factors` as one bit, so a row's pairs are one int: covering and
+    counting become `&` and `bit_count()` (tens of thousands of rows, in well under a second)."""
+
+    def __init__(self, factors: Mapping[str, Sequence[Any]]) -> None:
+        self.names = list(factors)
+        self.pairs: list[Pair] = [
+            ((a, va), (b, vb))
+            for a, b in itertools.combinations(self.names, 2)
+            for va in factors[a]
+            for vb in factors[b]
+        ]
+        self.bit = {pair: 1 << i for i, pair in enumerate(self.pairs)}
+
+    def of(self, row: Mapping[str, Any]) -> int:
+        """The row's pairs; a value outside the factors (a seed's) covers nothing."""
+        return sum(self.bit.get(pair, 0) for pair in pairs_of(row, self.names))
+
+    def decode(self, bits: int) -> set[Pair]:
+        return {pair for i, pair in enumerate(self.pairs) if bits >> i & 1}
+
+
 def required_pairs(
     factors: Mapping[str, Sequence[Any]], allowed: Callable[[Mapping[str, Any]], bool]
 ) -> set[Pair]:
     """Every pair of values that some valid row can hold together."""
-    names = list(factors)
-    return set().union(*(pairs_of(row, names) for row in valid_rows(factors, allowed)))
+    bits = PairBits(factors)
+    covered = 0
+    for row in valid_rows(factors, allowed):
+        covered |= bits.of(row)
+    return bits.decode(covered)
 
 
 def complete(
@@ -56,16 +81,19 @@ def complete(
     Among rows covering equally many new pairs, the cheapest wins (`cost`), then the first
     in `itertools.product` order of `factors`: the result is deterministic.
     """
-    names = list(factors)
-    candidates = [(row, pairs_of(row, names)) for row in valid_rows(factors, allowed)]
-    uncovered = set().union(*(pairs for _, pairs in candidates))
+    bits = PairBits(factors)
+    candidates = [(row, bits.of(row)) for row in valid_rows(factors, allowed)]
+    uncovered = 0
+    for _, pairs in candidates:
+        uncovered |= pairs
     for seed in seeds:
-        uncovered -= pairs_of(seed, names)
+        uncovered &= ~bits.of(seed)
     added: list[Row] = []
     while uncovered:
         best, pairs = max(
-            candidates, key=lambda candidate: (len(candidate[1] & uncovered), -cost(candidate[0]))
+            candidates,
+            key=lambda candidate: ((candidate[1] & uncovered).bit_count(), -cost(candidate[0])),
         )
         added.append(best)
-        uncovered -= pairs
+        uncovered &= ~pairs
     return added

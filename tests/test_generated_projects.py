@@ -2,11 +2,12 @@
 
 Runs in a shared environment per Python version that holds every dependency any
 combination can declare (tests/generated-requirements.txt), on the interpreter the
-combination's `python_version` answer names.
+combination's `python_version` answer names. One combination per Python version and jobs
+store runs its whole suite; the others skip the job runtime's slow tests (combos.FULL_SUITES).
 """
 
 import pytest
-from combos import SUPPORTED, params
+from combos import FULL_SUITES, SUPPORTED, params
 from conftest import clean_env, read_answers, run, shared_environment, tool
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("combo", params())]
@@ -37,9 +38,10 @@ def test_mypy_strict_passes(project, env, tmp_path_factory) -> None:
     run([tool(env, "mypy"), "--cache-dir", str(cache)], project, clean_env())
 
 
-def test_generated_test_suite_passes(project, env) -> None:
+def test_generated_test_suite_passes(project, env, combo: str) -> None:
+    quick = [] if combo in FULL_SUITES else ["-m", "not slow"]
     result = run(
-        [tool(env, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        [tool(env, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", *quick],
         project,
         clean_env(),
     )

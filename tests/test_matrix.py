@@ -7,7 +7,7 @@ combinations plus the pairwise rows). These tests prove that list is what it cla
 
 import itertools
 
-from combos import ALL_JOBS, FACTORS, PAIRWISE, SUPPORTED, answerable, as_row
+from combos import ALL_JOBS, FACTORS, FULL_SUITES, PAIRWISE, SUPPORTED, answerable, as_row
 from pairwise import complete, pairs_of, required_pairs
 
 
@@ -83,3 +83,23 @@ def test_generator_adds_nothing_when_the_seeds_already_cover_every_pair() -> Non
     seeds = [{"a": a, "b": b} for a, b in itertools.product([True, False], repeat=2)]
 
     assert complete(factors, lambda row: True, seeds) == []
+
+
+def test_each_python_version_and_jobs_store_runs_one_whole_generated_suite() -> None:
+    rows = [as_row(SUPPORTED[name]) for name in FULL_SUITES]
+
+    runs = sorted((row["python_version"], row["jobs_store"]) for row in rows)
+
+    assert runs == sorted(itertools.product(FACTORS["python_version"], FACTORS["jobs_store"]))
+
+
+def test_every_feature_runs_its_slow_tests_on_each_jobs_store() -> None:
+    for store in FACTORS["jobs_store"]:
+        rows = [as_row(SUPPORTED[name]) for name in FULL_SUITES]
+        rows = [row for row in rows if row["jobs_store"] == store]
+
+        for switch in ["async_clients", *ALL_JOBS, "schedules", "jobs_dashboard"]:
+            assert any(row[switch] for row in rows), (store, switch)
+        assert {row["task_queue"] for row in rows} == {"none", "celery"}, store
+        observed = {name for row in rows for name in row["observability"]}
+        assert observed == {"metrics", "tracing", "sentry"}, store

@@ -99,9 +99,13 @@ def unordered(value: Any) -> Any:
 
 
 def run_project_tests(project: Path) -> None:
+    """The updated project's quick tests: its slow ones are the job runtime's, the same text
+    the matrix runs in full (tests/test_generated_projects.py)."""
     env = shared_environment(read_answers(project)["python_version"])
     result = run(
-        [tool(env, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, clean_env()
+        [tool(env, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"],
+        project,
+        clean_env(),
     )
     assert " passed" in result.stdout
 
