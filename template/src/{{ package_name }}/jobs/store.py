@@ -227,40 +227,6 @@ class JobStore:
             lambda connection: queries.release_lease(db, connection, instance), WRITE_DEADLINE
         )
 
-    async def add_run_elsewhere(self, job: NewJob, owner: str) -> None:
-        """Record a job `queued` that `owner` runs, not this service (CELERY_OWNER)."""
-        db = self.database
-        await self.writer.run(
-            lambda connection: queries.insert_job(db, connection, job, owner), WRITE_DEADLINE
-        )
-
-    async def forget_queued(self, job_id: str, owner: str) -> None:
-        """The job was not handed over to `owner` after all: it is no job."""
-        db = self.database
-        await self.writer.run(
-            lambda connection: queries.delete_queued_job(db, connection, job_id, owner),
-            WRITE_DEADLINE,
-        )
-
-    async def follow(
-        self,
-        job_id: str,
-        owner: str,
-        status: JobStatus,
-        *,
-        error: str | None = None,
-        result: dict[str, Any] | None = None,
-        started_at: datetime | None = None,
-    ) -> None:
-        """Record where a job that `owner` runs stands, as long as its record is unfinished."""
-        db = self.database
-        await self.writer.run(
-            lambda connection: queries.follow_job(
-                db, connection, job_id, owner, status, error, result, started_at
-            ),
-            WRITE_DEADLINE,
-        )
-
     # Reads
 
     async def get(self, job_id: str) -> JobRecord | None:
@@ -297,13 +263,6 @@ class JobStore:
     async def read(self, query: Callable[[Connection], T]) -> T:
         """Run `query` on a reader thread: for a feature that keeps a table of its own."""
         return await self._read(query)
-
-    async def unfinished_of(self, owner: str, limit: int) -> list[JobRecord]:
-        """The oldest unfinished jobs that `owner` runs, not this service."""
-        db = self.database
-        return await self._read(
-            lambda connection: queries.select_unfinished_of(db, connection, owner, limit)
-        )
 
     async def _read(self, query: Callable[[Connection], T]) -> T:
         loop = asyncio.get_running_loop()
