@@ -3,9 +3,9 @@
 import functools
 import gc
 
-# Every request that schedules a job allocates a few hundred short-lived containers
-# (futures, tasks, closures); at CPython's default threshold of 700 the youngest
-# generation would be collected every couple of requests.
+# Every request that schedules a job allocates many short-lived containers (futures,
+# tasks, closures); at CPython's default threshold the youngest generation would be
+# collected every couple of requests.
 YOUNG_GENERATION_THRESHOLD = 10_000
 
 
@@ -14,9 +14,8 @@ def tune_garbage_collector() -> None:
     """Once per process, after start-up.
 
     What start-up built (modules, routes, models, pools) lives as long as the process:
-    frozen, it is no longer traversed by every full collection. Under load this cut the
-    p99 latency of a tracked-job endpoint by about two thirds and its CPU per request by
-    a quarter.
+    frozen, it is no longer traversed by every full collection, which under load made up a
+    large part of a tracked-job endpoint's tail latency and CPU (the template's bench/notes.md).
     """
     gc.collect()
     gc.freeze()

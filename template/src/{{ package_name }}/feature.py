@@ -1,8 +1,10 @@
-"""What a feature brings: endpoints, resources, a readiness check, error answers, middleware."""
+"""What a feature brings: endpoints, resources, a readiness check, error answers, middleware,
+and the pruning of its own tables."""
 
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -10,6 +12,7 @@ from fastapi.responses import Response
 from starlette.types import ASGIApp
 
 if TYPE_CHECKING:  # the jobs package builds features of its own
+    from .jobs.database import Connection, Database
     from .jobs.kinds import JobKind
 
 Resources = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -21,6 +24,8 @@ part of the API needs (the broker, for reports alone), or a count."""
 ErrorHandler = Callable[[Request, Any], Awaitable[Response]]
 Middleware = Callable[[ASGIApp], ASGIApp]
 """Pure ASGI middleware: takes the app inside it, is called for every request."""
+PruneTable = Callable[["Database", "Connection", datetime], object]
+"""Deletes the rows of a table of the feature's own that are older than the cutoff."""
 
 
 @dataclass(frozen=True)
@@ -36,3 +41,6 @@ class Feature:
     ready_info: ReadinessInfo | None = None
     error_handlers: Mapping[type[Exception], ErrorHandler] = field(default_factory=dict)
     middleware: tuple[Middleware, ...] = ()
+    prune_tables: tuple[PruneTable, ...] = ()
+    """Its own tables in the jobs store: pruned with the finished job records (jobs/retention.py),
+    in each batch's transaction, past the same age."""

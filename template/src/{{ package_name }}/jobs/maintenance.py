@@ -1,17 +1,17 @@
 """The jobs store from the command line: read it, prune it, migrate it (no service needed)."""
 
-from collections.abc import Collection, Iterator
+import asyncio
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
 
-from . import queries
+from ..feature import PruneTable
+from . import queries, retention
 from .database import Connection, Database
 from .errors import JobStoreUnavailableError, describe
 from .models import new_job_id
 from .rerun import new_attempt, retried_already
 from .schema import SchemaChange
-
-PRUNE_BATCH = 500
+from .writer import Writer
 
 
 @contextmanager
@@ -19,6 +19,8 @@ def unavailable_as_error(database: Database) -> Iterator[None]:
     """Any fault of the store as one JobStoreUnavailableError that names the setting."""
     try:
         yield
+    except JobStoreUnavailableError:  # the writer's, which names it already
+        raise
     except Exception as error:
         raise JobStoreUnavailableError(f"{database.name}: {describe(error)}") from error
 
@@ -38,23 +40,19 @@ def upgrade(database: Database) -> SchemaChange:
         return database.upgrade()
 
 
-def prune(database: Database, older_than_days: float) -> int:
-    """Delete finished records older than the given age, a batch per transaction."""
-    cutoff = queries.now() - timedelta(days=older_than_days)
-    deleted = 0
-    with unavailable_as_error(database):
-        connection = database.connect()
+def prune(database: Database, older_than_days: float, tables: Sequence[PruneTable]) -> int:
+    """The service's own prune (retention.prune), on a database thread of its own."""
+
+    async def run() -> int:
+        writer = Writer(database)
+        writer.start(database.connect())
         try:
-            while True:
-                with database.transaction(connection):
-                    count = queries.delete_finished_before(
-                        database, connection, cutoff, PRUNE_BATCH
-                    )
-                deleted += count
-                if count < PRUNE_BATCH:
-                    return deleted
+            return await retention.prune(writer, older_than_days, tables)
         finally:
-            database.close(connection)
+            await writer.stop()
+
+    with unavailable_as_error(database):
+        return asyncio.run(run())
 
 
 def retry(

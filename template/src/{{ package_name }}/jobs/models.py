@@ -87,17 +87,6 @@ class RecordedBefore:
 
 
 @dataclass(frozen=True, slots=True)
-class IssuedReport:
-    """A report handed to Celery: the API's record of it (its state is the result backend's)."""
-
-    task_id: str
-    name: str
-    rows: int
-    issued_at: datetime
-    request_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Claim:
     """Who may change a job's record: its owner, at the epoch it took the job.
 

@@ -12,7 +12,6 @@ from .models import (
     UNFINISHED,
     Claim,
     ClaimedJob,
-    IssuedReport,
     Job,
     JobRecord,
     JobStatus,
@@ -341,104 +340,6 @@ def delete_finished_before(
     return int(cursor.rowcount)
 
 
-def claim_schedule_run(
-    db: Database,
-    connection: Connection,
-    name: str,
-    due_at: datetime,
-    job: NewJob,
-    owner: str,
-) -> bool:
-    """Claim one due time of a schedule and record its job, or learn that another process did.
-
-    A schedule seen for the first time starts from here: its current due time is recorded
-    with no job (job_id ''), so a new service does not run a nightly job at its first start.
-    """
-    first = (
-        db.execute(connection, "SELECT 1 FROM schedule_runs WHERE name = ? LIMIT 1", (name,))
-    ).fetchone() is None
-    claimed = db.execute(
-        connection,
-        "INSERT INTO schedule_runs (name, due_at, job_id) VALUES (?, ?, ?)"
-        " ON CONFLICT (name, due_at) DO NOTHING",
-        (name, due_at, "" if first else job.id),
-    ).rowcount
-    if claimed != 1 or first:
-        return False
-    insert_job(db, connection, job, owner)
-    return True
-
-
-def remember_request_key(
-    db: Database, connection: Connection, scope: str, key: str, fingerprint: str, answer_id: str
-) -> RecordedBefore | None:
-    """Keep `key`'s first answer for work that records no job; or return the one kept before."""
-    inserted = db.execute(
-        connection,
-        "INSERT INTO request_keys (scope, key, fingerprint, answer_id, created_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        (scope, key, fingerprint, answer_id, now()),
-    ).rowcount
-    if inserted == 1:
-        return None
-    row = db.execute(
-        connection,
-        "SELECT answer_id, fingerprint FROM request_keys WHERE scope = ? AND key = ?",
-        (scope, key),
-    ).fetchone()
-    return RecordedBefore(id=row[0], request_fingerprint=row[1])
-
-
-def forget_request_key(db: Database, connection: Connection, scope: str, key: str) -> None:
-    db.execute(connection, "DELETE FROM request_keys WHERE scope = ? AND key = ?", (scope, key))
-
-
-def delete_request_keys_before(db: Database, connection: Connection, cutoff: datetime) -> int:
-    cursor = db.execute(connection, "DELETE FROM request_keys WHERE created_at < ?", (cutoff,))
-    return int(cursor.rowcount)
-
-
-def insert_issued_report(db: Database, connection: Connection, report: IssuedReport) -> None:
-    db.execute(
-        connection,
-        "INSERT INTO issued_reports (task_id, name, row_count, issued_at, request_id)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (report.task_id, report.name, report.rows, report.issued_at, report.request_id),
-    )
-
-
-def delete_issued_report(db: Database, connection: Connection, task_id: str) -> None:
-    db.execute(connection, "DELETE FROM issued_reports WHERE task_id = ?", (task_id,))
-
-
-def delete_issued_reports_before(db: Database, connection: Connection, cutoff: datetime) -> int:
-    cursor = db.execute(connection, "DELETE FROM issued_reports WHERE issued_at < ?", (cutoff,))
-    return int(cursor.rowcount)
-
-
-def select_issued_reports(
-    db: Database, connection: Connection, since: datetime, limit: int
-) -> list[IssuedReport]:
-    """The reports issued at or after `since`, newest first."""
-    rows = db.execute(
-        connection,
-        "SELECT task_id, name, row_count, issued_at, request_id FROM issued_reports"
-        " WHERE issued_at >= ? ORDER BY issued_at DESC, task_id DESC LIMIT ?",
-        (since, limit),
-    ).fetchall()
-    reports = []
-    for task_id, name, rows_, issued, request_id in rows:
-        issued_at = as_datetime(issued)
-        assert issued_at is not None
-        reports.append(IssuedReport(task_id, name, rows_, issued_at, request_id))
-    return reports
-
-
-def delete_schedule_runs_before(db: Database, connection: Connection, cutoff: datetime) -> int:
-    cursor = db.execute(connection, "DELETE FROM schedule_runs WHERE due_at < ?", (cutoff,))
-    return int(cursor.rowcount)
-
-
 def select_job(db: Database, connection: Connection, job_id: str) -> JobRecord | None:
     row = db.execute(connection, SELECT_RECORDS + " WHERE id = ?", (job_id,)).fetchone()
     return row_to_record(row) if row else None
@@ -490,49 +391,3 @@ def select_version(db: Database, connection: Connection) -> str:
     params = (JobStatus.RUNNING.value, *(status.value for status in UNFINISHED))
     row = db.execute(connection, VERSION, params).fetchone()
     return "|".join(str(value) for value in row)
-
-
-def delete_queued_job(db: Database, connection: Connection, job_id: str, owner: str) -> None:
-    """Forget a job recorded `queued` for `owner` to run, which was not handed over after all."""
-    db.execute(
-        connection,
-        "DELETE FROM jobs WHERE id = ? AND owner = ? AND status = ?",
-        (job_id, owner, JobStatus.QUEUED.value),
-    )
-
-
-def follow_job(
-    db: Database,
-    connection: Connection,
-    job_id: str,
-    owner: str,
-    status: JobStatus,
-    error: str | None,
-    result: dict[str, Any] | None,
-    started_at: datetime | None,
-) -> None:
-    """Record where a job that `owner` runs stands, while its record here says unfinished."""
-    at = now()
-    db.execute(
-        connection,
-        "UPDATE jobs SET status = ?, attempts = COALESCE(?, attempts), error = ?,"  # noqa: S608
-        " result = ?, started_at = COALESCE(started_at, ?), finished_at = ?"
-        f" WHERE id = ? AND owner = ? AND {STILL_UNFINISHED}",
-        (
-            *(status.value, None if status is JobStatus.QUEUED else 1, error),
-            *(to_json(result) if result is not None else None, started_at),
-            *(at if status in FINISHED else None, job_id, owner, *UNFINISHED_VALUES),
-        ),
-    )
-
-
-def select_unfinished_of(
-    db: Database, connection: Connection, owner: str, limit: int
-) -> list[JobRecord]:
-    """The oldest unfinished jobs that `owner` runs."""
-    rows = db.execute(
-        connection,
-        SELECT_RECORDS + f" WHERE owner = ? AND {STILL_UNFINISHED} ORDER BY created_at LIMIT ?",
-        (owner, *UNFINISHED_VALUES, limit),
-    )
-    return [row_to_record(row) for row in rows.fetchall()]

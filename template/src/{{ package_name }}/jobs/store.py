@@ -25,11 +25,9 @@ from .errors import (
     LeaseLostError,
     describe,
 )
-from .idempotency import Idempotency
 from .models import (
     Claim,
     ClaimedJob,
-    IssuedReport,
     Job,
     JobRecord,
     JobStatus,
@@ -229,100 +227,6 @@ class JobStore:
             lambda connection: queries.release_lease(db, connection, instance), WRITE_DEADLINE
         )
 
-    async def claim_schedule_run(self, name: str, due_at: datetime, job: NewJob) -> bool:
-        """Record the job of this due time of a schedule, unless another process already has."""
-        db, owner = self.database, self.instance
-        claimed: bool = await self.writer.run(
-            lambda connection: queries.claim_schedule_run(db, connection, name, due_at, job, owner),
-            WRITE_DEADLINE,
-        )
-        return claimed
-
-    async def remember_key(
-        self, scope: str, idempotency: Idempotency, answer_id: str
-    ) -> RecordedBefore | None:
-        """Keep an Idempotency-Key's answer for work that records no job (None: kept now)."""
-        db, key, fingerprint = self.database, idempotency.key, idempotency.fingerprint
-        before: RecordedBefore | None = await self.writer.run(
-            lambda connection: queries.remember_request_key(
-                db, connection, scope, key, fingerprint, answer_id
-            ),
-            WRITE_DEADLINE,
-        )
-        return before
-
-    async def forget_key(self, scope: str, key: str) -> None:
-        """The work was not handed over after all: the key is free for the next attempt."""
-        db = self.database
-        await self.writer.run(
-            lambda connection: queries.forget_request_key(db, connection, scope, key),
-            WRITE_DEADLINE,
-        )
-
-    async def add_issued_report(self, report: IssuedReport) -> None:
-        """Record a report about to be handed to Celery, for the list of reports."""
-        db = self.database
-        await self.writer.run(
-            lambda connection: queries.insert_issued_report(db, connection, report),
-            WRITE_DEADLINE,
-        )
-
-    async def forget_issued_report(self, task_id: str) -> None:
-        """The report was not handed over after all: it is no report."""
-        db = self.database
-        await self.writer.run(
-            lambda connection: queries.delete_issued_report(db, connection, task_id),
-            WRITE_DEADLINE,
-        )
-
-    async def add_run_elsewhere(self, job: NewJob, owner: str) -> None:
-        """Record a job `queued` that `owner` runs, not this service (CELERY_OWNER)."""
-        db = self.database
-        await self.writer.run(
-            lambda connection: queries.insert_job(db, connection, job, owner), WRITE_DEADLINE
-        )
-
-    async def forget_queued(self, job_id: str, owner: str) -> None:
-        """The job was not handed over to `owner` after all: it is no job."""
-        db = self.database
-        await self.writer.run(
-            lambda connection: queries.delete_queued_job(db, connection, job_id, owner),
-            WRITE_DEADLINE,
-        )
-
-    async def follow(
-        self,
-        job_id: str,
-        owner: str,
-        status: JobStatus,
-        *,
-        error: str | None = None,
-        result: dict[str, Any] | None = None,
-        started_at: datetime | None = None,
-    ) -> None:
-        """Record where a job that `owner` runs stands, as long as its record is unfinished."""
-        db = self.database
-        await self.writer.run(
-            lambda connection: queries.follow_job(
-                db, connection, job_id, owner, status, error, result, started_at
-            ),
-            WRITE_DEADLINE,
-        )
-
-    async def prune(self, cutoff: datetime, batch: int) -> int:
-        """Delete up to `batch` finished job records older than `cutoff`, with older schedule
-        runs, request keys and issued reports."""
-        db = self.database
-
-        def delete(connection: Connection) -> int:
-            queries.delete_schedule_runs_before(db, connection, cutoff)
-            queries.delete_request_keys_before(db, connection, cutoff)
-            queries.delete_issued_reports_before(db, connection, cutoff)
-            return queries.delete_finished_before(db, connection, cutoff, batch)
-
-        count: int = await self.writer.run(delete, WRITE_DEADLINE)
-        return count
-
     # Reads
 
     async def get(self, job_id: str) -> JobRecord | None:
@@ -356,23 +260,9 @@ class JobStore:
         # Shielded: a poll whose client went away does not cancel the others' read.
         return await asyncio.shield(self._version)
 
-    async def issued_reports(self, since: datetime, limit: int) -> list[IssuedReport]:
-        """The reports handed to Celery at or after `since`, newest first."""
-        db = self.database
-        return await self._read(
-            lambda connection: queries.select_issued_reports(db, connection, since, limit)
-        )
-
     async def read(self, query: Callable[[Connection], T]) -> T:
         """Run `query` on a reader thread: for a feature that keeps a table of its own."""
         return await self._read(query)
-
-    async def unfinished_of(self, owner: str, limit: int) -> list[JobRecord]:
-        """The oldest unfinished jobs that `owner` runs, not this service."""
-        db = self.database
-        return await self._read(
-            lambda connection: queries.select_unfinished_of(db, connection, owner, limit)
-        )
 
     async def _read(self, query: Callable[[Connection], T]) -> T:
         loop = asyncio.get_running_loop()

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 
 from ..feature import Feature
 from ..jobs.feature import in_background
+from .runs import delete_runs_before
 from .scheduler import Scheduler
 from .shipped import KINDS, shipped_schedules
 
@@ -17,4 +18,9 @@ async def run_schedules(app: FastAPI) -> AsyncIterator[None]:
         yield
 
 
-feature = Feature(name="schedules", resources=run_schedules, job_kinds=KINDS)
+feature = Feature(
+    name="schedules",
+    resources=run_schedules,
+    job_kinds=KINDS,
+    prune_tables=(delete_runs_before,),
+)

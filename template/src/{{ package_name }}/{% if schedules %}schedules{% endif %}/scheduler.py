@@ -22,6 +22,7 @@ from ..jobs.kinds import JobKind
 from ..jobs.models import NewJob, new_job_id
 from ..jobs.queries import now
 from ..jobs.runner import JobRunner
+from . import runs
 from .timing import Timing
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class Scheduler:
             if self._handled.get(schedule.name) == due:
                 continue
             job = NewJob(id=new_job_id(), kind=schedule.name, arguments={})
-            if await runner.store.claim_schedule_run(schedule.name, due, job):
+            if await runs.claim(runner.store, schedule.name, due, job):
                 runner.start(job.id, schedule.kind)
                 started.append(job.id)
                 logger.info("schedule %s: due %s, job %s", schedule.name, due, job.id)
