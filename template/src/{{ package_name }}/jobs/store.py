@@ -275,12 +275,14 @@ class JobStore:
             WRITE_DEADLINE,
         )
 
-    async def add_run_elsewhere(self, job: NewJob, owner: str) -> None:
-        """Record a job `queued` that `owner` runs, not this service (CELERY_OWNER)."""
+    async def add_run_elsewhere(self, job: NewJob, owner: str) -> RecordedBefore | None:
+        """Record a job `queued` that `owner` runs, not this service (CELERY_OWNER); as `add`,
+        nothing when the job it retries was retried already, and that retry is returned."""
         db = self.database
-        await self.writer.run(
+        before: RecordedBefore | None = await self.writer.run(
             lambda connection: queries.insert_job(db, connection, job, owner), WRITE_DEADLINE
         )
+        return before
 
     async def forget_queued(self, job_id: str, owner: str) -> None:
         """The job was not handed over to `owner` after all: it is no job."""
