@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
@@ -32,6 +32,8 @@ INTERRUPTED_REASON = "the service shut down while the job ran"
 LEASE_LOST_REASON = "this process's lease ran out while the job ran"
 ABANDONED = "the process running the job stopped before the job finished"
 NO_ARGUMENTS: Mapping[str, Any] = {}
+HandOver = Callable[[NewJob], Awaitable[None]]
+"""Records a retry of a job another system runs, and hands it over to that system."""
 
 
 def cancelled_earlier() -> bool:
@@ -72,6 +74,8 @@ class JobRunner:
         self.app = app
         self.store = store
         self.kinds = registry(kinds)
+        self.handed_over: dict[str, HandOver] = {}
+        """Kinds that another system runs (Celery's workers), each with its HandOver."""
         self.observers: list[JobObserver] = []
         self._slots = asyncio.Semaphore(max_concurrency)
         self._unfinished: dict[str, JobKind] = {}
@@ -123,13 +127,18 @@ class JobRunner:
         """Run a failed or interrupted job again as a new job; its id, or None if unknown.
 
         JobNotRetryableError when the job is not failed or interrupted (nor `uncertain` and
-        `confirmed`), its kind is not one of this service's, or it was retried already.
+        `confirmed`), its kind is not one of this service's, or it was retried already. A kind
+        another system runs is handed over to it (its HandOver's errors propagate).
         """
         failed = await self.store.get(job_id)
         if failed is None:
             return None
         request_id = context.request_id.get()
-        job = new_attempt(failed, self.kinds, new_job_id(), request_id, confirmed=confirmed)
+        known = [*self.kinds, *self.handed_over]
+        job = new_attempt(failed, known, new_job_id(), request_id, confirmed=confirmed)
+        if (hand_over := self.handed_over.get(job.kind)) is not None:
+            await hand_over(job)
+            return job.id
         claim = self.store.claim(None)
         if (before := await self.store.add(job)) is not None:
             raise retried_already(job_id, before)

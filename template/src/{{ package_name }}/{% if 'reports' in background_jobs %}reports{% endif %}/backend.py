@@ -3,7 +3,7 @@
 from typing import Protocol
 
 from ..jobs.idempotency import Idempotency
-from .schemas import ReportRequest, ReportStatus
+from .schemas import IssuedReportStatus, ReportRequest, ReportStatus
 
 
 class ReportsUnavailableError(Exception):
@@ -18,4 +18,9 @@ class ReportBackend(Protocol):
 
     async def status(self, task_id: str) -> ReportStatus | None:
         """Where report `task_id` stands; None if no such id was ever issued."""
+        ...
+
+    async def recent(self, limit: int) -> list[IssuedReportStatus]:
+        """The newest reports, from their job records, each where GET /reports/{task_id}
+        says it stands."""
         ...

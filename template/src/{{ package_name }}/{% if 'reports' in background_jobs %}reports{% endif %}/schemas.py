@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -30,4 +31,17 @@ class ReportStatus(BaseModel):
     task_id: str
     state: JobStatus
     result: ReportResult | None = None
+    error: str | None = None
+
+
+class IssuedReportStatus(BaseModel):
+    """A report in GET /reports: what was asked for, and where it stands."""
+
+    task_id: str
+    name: str
+    rows: int
+    issued_at: datetime
+    request_id: str | None
+    """The X-Request-ID of the request that issued it."""
+    state: JobStatus
     error: str | None = None

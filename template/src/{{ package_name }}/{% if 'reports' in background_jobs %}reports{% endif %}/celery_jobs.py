@@ -1,11 +1,12 @@
 """The job records of the reports Celery runs (owner CELERY_OWNER): recorded `queued` before a
-report is published, forgotten when the broker refuses it, then following its task's state."""
+report is published, forgotten when the broker refuses it, then following its task's state.
+Without Celery, the pool takes over the ones a switch from Celery left unfinished."""
 
 from datetime import datetime
 from typing import Any
 
 from ..jobs.database import Connection, Database
-from ..jobs.models import CELERY_OWNER, FINISHED, JobRecord, JobStatus, NewJob
+from ..jobs.models import CELERY_OWNER, FINISHED, JobRecord, JobStatus, NewJob, RecordedBefore
 from ..jobs.queries import (
     SELECT_RECORDS,
     STILL_UNFINISHED,
@@ -18,12 +19,14 @@ from ..jobs.queries import (
 from ..jobs.store import WRITE_DEADLINE, JobStore
 
 
-async def record_queued(store: JobStore, job: NewJob) -> None:
-    """Record a job `queued` that Celery runs, not this service."""
+async def record_queued(store: JobStore, job: NewJob) -> RecordedBefore | None:
+    """Record a job `queued` that Celery runs, not this service; as JobStore.add, nothing when
+    the job it retries was retried already, and that retry is returned."""
     db = store.database
-    await store.writer.run(
+    before: RecordedBefore | None = await store.writer.run(
         lambda connection: insert_job(db, connection, job, CELERY_OWNER), WRITE_DEADLINE
     )
+    return before
 
 
 async def forget_queued(store: JobStore, job_id: str) -> None:
