@@ -11,7 +11,7 @@ requests, and the session cookie is HttpOnly, SameSite=Strict and out of the pag
 Playwright's own browser download cannot work here: the system chromium is launched by path.
 `.ci/browser.sh` installs it and sets REQUIRE_BROWSER=1, so in CI this test fails, not skips,
 without it. UPDATE_DASHBOARD_SCREENSHOT=1 copies the second screenshot (every job, the failed
-one open) to the template's docs/dashboard.png, the picture the generated README shows.
+one open) to the template's docs/dashboard.png, the picture the generated docs/dashboard.md shows.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ CHROMIUM = "/usr/bin/chromium"  # Debian's `chromium` package
 TOKEN = "dashboard-browser-token"
 VIEWPORT = {"width": 1366, "height": 768}  # a laptop screen
 SECONDS = 5_000  # what "within a few seconds" means here, in Playwright's milliseconds
-DOCS_SCREENSHOT = ROOT / "template" / "{% if jobs_dashboard %}docs{% endif %}" / "dashboard.png"
+DOCS_SCREENSHOT = ROOT / "template" / "docs" / "{% if jobs_dashboard %}dashboard.png{% endif %}"
 
 
 def find_chromium() -> str | None:
@@ -143,7 +143,7 @@ def test_the_dashboard_follows_jobs_live_in_a_real_browser(
             expect(page.locator("#retry")).to_be_visible()
             page.screenshot(path=str(screenshot))
 
-            # Every job again, the failed one still open: the picture the generated README shows.
+            # Every job again, the failed one still open: the picture docs/dashboard.md shows.
             page.select_option("select[name=status]", "")
             expect(page.locator(f"#jobs tbody tr[data-id='{written}']")).to_be_visible()
             page.screenshot(path=str(overview))

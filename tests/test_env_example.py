@@ -81,9 +81,11 @@ def test_every_setting_has_its_own_comment_line(project) -> None:
 
 
 def test_the_readme_explains_every_setting(project, settings) -> None:
-    readme = (project / "README.md").read_text()
+    """In the README, or in the docs/ page of the feature that has it."""
+    pages = [project / "README.md", *sorted((project / "docs").glob("*.md"))]
+    text = "\n".join(page.read_text() for page in pages)
 
-    assert [name for name in settings["fields"] if f"`{name}" not in readme] == []
+    assert [name for name in settings["fields"] if f"`{name}" not in text] == []
 
 
 def test_git_ignores_env_but_keeps_the_example(project) -> None:

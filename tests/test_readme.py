@@ -5,6 +5,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,21 @@ def test_readme_generate_command_copies_this_checkout_with_defaults() -> None:
     assert "--defaults" in generate
     assert "--trust" in generate
     assert re.search(r"\bserve\b", generate)
+
+
+def test_readme_generate_command_installs_only_what_copying_needs() -> None:
+    """Copier, and uv for the post-copy `uv lock`: not the test suite's browsers and linters."""
+    generate = next(block for block in readme_commands() if "copier copy" in block)
+    extras = re.findall(r"--extra (\S+)", generate)
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    declared = pyproject["project"]["optional-dependencies"]
+
+    assert extras == ["generate"]
+    assert [re.split(r"[<>=\[ ]", requirement)[0] for requirement in declared["generate"]] == [
+        "copier",
+        "uv",
+    ]
+    assert set(declared["generate"]) <= set(declared["test"])  # the suite copies too
 
 
 def readme_copy_command() -> str:

@@ -186,10 +186,7 @@ def release_v2(template: Path) -> None:
     )
     with (template / "template" / "README.md.jinja").open("a") as readme:
         readme.write("\n## Updating\n\n```\ncopier update --trust\n```\n")
-    (template / "template" / "docs").mkdir()
-    (template / "template" / "docs" / "updating.md").write_text(
-        "# Updating\n\nRun copier update.\n"
-    )
+    (template / "template" / "docs" / "releases.md").write_text("# Releases\n\nv2.0.0: new.\n")
     commit_and_tag(template, "v2.0.0")
 
 
@@ -217,7 +214,7 @@ def test_update_merges_a_release_into_a_project_with_user_edits(tmp_path: Path) 
     # Files the user did not touch take the template's change.
     assert (package / "logs.py").read_text().startswith('"""The one log format')
     assert "\n## Updating\n" in (project / "README.md").read_text()  # the release's section
-    assert (project / "docs" / "updating.md").is_file()
+    assert (project / "docs" / "releases.md").is_file()
     # The user's own work survives.
     assert (package / "greetings.py").read_text() == USER_ENDPOINT
     assert "greetings.feature," in (package / "features.py").read_text()
