@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,8 +64,9 @@ BINARY_SUFFIXES = frozenset({".png"})
 
 
 def is_binary(path: Path) -> bool:
-    """Images (the dashboard's screenshot): copied as they are, never read as text."""
-    return path.suffix in BINARY_SUFFIXES
+    """Images (the dashboard's screenshot): copied as they are, never read as text. A template
+    file's name counts without its Jinja (`{% if ... %}dashboard.png{% endif %}`)."""
+    return Path(re.sub(r"\{%.*?%\}", "", path.name)).suffix in BINARY_SUFFIXES
 
 
 def read_answers(project: Path) -> dict[str, Any]:
