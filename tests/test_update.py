@@ -18,6 +18,7 @@ import copier
 import pytest
 from conftest import (
     ROOT,
+    Answers,
     clean_env,
     commit_and_tag,
     copier_cli,
@@ -383,29 +384,43 @@ def declared_version() -> Version:
     return Version(match.group(1))
 
 
-@pytest.mark.slow
-def test_update_from_the_previous_release_to_the_current_tree(tmp_path: Path) -> None:
-    if not (ROOT / ".git").exists():
-        pytest.skip("not a git checkout of the template: no releases to update from")
+def template_with_the_current_tree(tmp_path: Path) -> tuple[Path, str]:
+    """A clone of this repository with its releases tagged and the working tree committed on
+    top as the next release; returns the clone and that release's tag."""
     clone = tmp_path / "template"
     git(tmp_path, "clone", "--quiet", "--no-local", str(ROOT), str(clone))
     tag_known_releases(clone)
     releases = release_tags(clone)
     assert releases, "RELEASE_COMMITS names at least one release older than HEAD"
     previous, previous_tag = releases[0]
-    # The current tree becomes the next release: the version pyproject.toml declares, or a
-    # post-release of the previous one while the version has not been bumped yet.
+    # The current tree becomes the next release: the version pyproject.toml declares, or while
+    # it has not been bumped, a post-release numbered as `git describe` counts commits since.
     version = declared_version()
-    current_tag = f"v{version if version > previous else f'{previous.base_version}.post1'}"
+    since = int(git(clone, "rev-list", "--count", f"{previous_tag}..HEAD")) + 1
+    current_tag = f"v{version if version > previous else f'{previous.base_version}.post{since}'}"
     for path in clone.iterdir():
         if path.name != ".git":
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     copy_working_tree(clone)
     commit_and_tag(clone, current_tag)
-    project = render(tmp_path / "project", {}, template=clone, vcs_ref=previous_tag)
+    return clone, current_tag
+
+
+def generate_and_commit(destination: Path, answers: Answers, template: Path, ref: str) -> Path:
+    project = render(destination, answers, template=template, vcs_ref=ref)
     git(project, "add", "--all")
     if git(project, "status", "--porcelain"):  # an older post-copy task might not commit
         git(project, "commit", "--quiet", "-m", "generated")
+    return project
+
+
+@pytest.mark.slow
+def test_update_from_the_previous_release_to_the_current_tree(tmp_path: Path) -> None:
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout of the template: no releases to update from")
+    clone, current_tag = template_with_the_current_tree(tmp_path)
+    _, previous_tag = release_tags(clone)[0]
+    project = generate_and_commit(tmp_path / "project", {}, clone, previous_tag)
 
     update(project, vcs_ref=current_tag)
 
@@ -417,3 +432,110 @@ def test_update_from_the_previous_release_to_the_current_tree(tmp_path: Path) ->
     fresh = render(tmp_path / "fresh", answers, template=clone, vcs_ref=current_tag)
     assert files_of(project) == files_of(fresh), "an updated project equals a new one"
     run_project_tests(project)
+
+
+# --- a project with its own code moves to the layout of the current tree ---------------------
+
+# Where projects were generated from before `jobs/` got its layers and its public face, and the
+# files of the users' own edits that the template changed too much since to merge them.
+BEFORE_THE_LAYOUT = {
+    "v0.1.0": ("v0.1.0", {"README.md", f"src/{PACKAGE}/features.py"}),
+    "main-before-layers": ("bd416618ccf53a27ccd9eb3499ceb992ec8b9a03", set()),
+}
+USER_TEST = """from fastapi.testclient import TestClient
+
+
+def test_our_greeting(client: TestClient) -> None:
+    assert client.get("/hello").json() == {"hello": "world"}
+"""
+USER_NOTES = "\n## Our notes\n\nOn call: the platform team.\n"
+USER_IMPORT = "from .greetings import feature as greetings_feature\n"
+USER_FEATURE = "    greetings_feature,\n"
+
+
+def wire_in_the_greetings(project: Path) -> None:
+    """Each line only where it is missing: resolving a conflict, a user redoes what was lost."""
+    features = project / "src" / PACKAGE / "features.py"
+    if USER_IMPORT not in features.read_text():
+        edit(features, "from .settings import", f"{USER_IMPORT}from .settings import")
+    text = features.read_text()
+    if USER_FEATURE not in text:
+        end = text.rindex(")")  # the end of the feature list
+        features.write_text(f"{text[:end]}{USER_FEATURE}{text[end:]}")
+
+
+def add_our_notes(project: Path) -> None:
+    if USER_NOTES not in (project / "README.md").read_text():
+        with (project / "README.md").open("a") as readme:
+            readme.write(USER_NOTES)
+
+
+USERS_EDITS = {f"src/{PACKAGE}/features.py": wire_in_the_greetings, "README.md": add_our_notes}
+
+
+def add_the_users_own_work(project: Path) -> None:
+    """What a team adds to a generated project: an endpoint module wired into the feature list,
+    its test, a section of the README."""
+    (project / "src" / PACKAGE / "greetings.py").write_text(USER_ENDPOINT)
+    (project / "tests" / "test_greetings.py").write_text(USER_TEST)
+    for make_edit in USERS_EDITS.values():
+        make_edit(project)
+    commit_all(project, "our own work")
+
+
+def redo_our_edit_on_the_template_side(project: Path, name: str) -> None:
+    """Resolve a conflict as a user would: take the template's new version, make the edit again."""
+    kept, side = [], "both"
+    for line in (project / name).read_text().splitlines(keepends=True):
+        if line.startswith(("<<<<<<< ", "=======", ">>>>>>> ")):
+            side = {"<": "ours", "=": "template", ">": "both"}[line[0]]
+        elif side != "ours":
+            kept.append(line)
+    (project / name).write_text("".join(kept))
+    USERS_EDITS[name](project)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("start", BEFORE_THE_LAYOUT)
+def test_update_moves_a_project_with_its_own_code_to_the_current_layout(
+    tmp_path: Path, start: str
+) -> None:
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout of the template: no history to update from")
+    clone, current_tag = template_with_the_current_tree(tmp_path)
+    commit, conflicted = BEFORE_THE_LAYOUT[start]
+    git(clone, "tag", "v0.1.0.post1.dev1", commit)  # a PEP 440 tag, as copier wants
+    project = generate_and_commit(tmp_path / "project", SMALL, clone, "v0.1.0.post1.dev1")
+    add_the_users_own_work(project)
+
+    update(project, vcs_ref=current_tag)
+
+    # Nothing of theirs is lost: an edit the template's changes overlap is shown as a conflict
+    # with both sides, every other edit merges.
+    unmerged, marked, rejected = conflicts(project)
+    assert (set(unmerged), set(marked), rejected) == (conflicted, conflicted, [])
+    for name in conflicted:
+        redo_our_edit_on_the_template_side(project, name)
+    fresh = files_of(render(tmp_path / "fresh", SMALL, template=clone, vcs_ref=current_tag))
+    updated = files_of(project)
+    ours = {f"src/{PACKAGE}/greetings.py", "tests/test_greetings.py"}
+    edited = {f"src/{PACKAGE}/features.py", "README.md", ".copier-answers.yml"}
+    # The template's files are the current layout's, no more (the old modules are gone), no less.
+    assert set(updated) - ours == set(fresh)
+    assert {name for name in fresh if updated[name] != fresh[name]} <= edited
+    # The team's own work is all there, and runs.
+    assert updated[f"src/{PACKAGE}/greetings.py"].decode() == USER_ENDPOINT
+    assert updated["tests/test_greetings.py"].decode() == USER_TEST
+    features = updated[f"src/{PACKAGE}/features.py"].decode()
+    assert USER_IMPORT in features and USER_FEATURE in features
+    assert USER_NOTES.strip() in updated["README.md"].decode()
+    env = shared_environment(read_answers(project)["python_version"])
+    for check in (["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy", "."]):
+        run([tool(env, check[0]), *check[1:]], project, clean_env())
+    tests = ["tests/test_greetings.py", "tests/test_health.py", "tests/test_jobs_api.py"]
+    result = run(
+        [tool(env, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+        project,
+        clean_env(),
+    )
+    assert re.search(r"\b\d+ passed", result.stdout) and "failed" not in result.stdout
