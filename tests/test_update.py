@@ -282,7 +282,7 @@ SWITCHES = {
 }
 # What each feature must bring besides its files: (file, text) — its settings, its wiring.
 MARKERS = {
-    "celery": [(".env.example", "BROKER_URL="), (f"src/{PACKAGE}/worker/app.py", "Celery(")],
+    "celery": [(".env.example", "BROKER_URL="), (f"src/{PACKAGE}/worker/factory.py", "Celery(")],
     "email": [
         (".env.example", "SMTP_HOST="),
         (f"src/{PACKAGE}/features.py", "email.EmailSettings"),

@@ -1,7 +1,7 @@
 """OpenTelemetry tracing: a span per request and per job attempt, exported over OTLP.
 
 Configured by the standard OTEL_* environment variables, read by the OpenTelemetry SDK
-(tracer_provider.py). With no OTLP endpoint set, spans are made (so trace context still flows
+(shared/tracer_provider.py). With no OTLP endpoint set, spans are made (so trace context still flows
 into jobs and downstream calls) but nothing is exported.
 """
 

@@ -74,7 +74,7 @@ def worker(
     # soft shutdown bounded by worker_soft_shutdown_timeout. Read once, when billiard is
     # first imported: that is why the worker app is imported only below.
     os.environ.setdefault("REMAP_SIGTERM", "SIGQUIT")
-    from .app import create_worker_app
+    from .factory import create_worker_app
     from .pools import refuse_pools_without_time_limits
 
     settings = queue_settings()
@@ -106,7 +106,7 @@ def beat(
 ) -> None:
     """Run Celery beat, which sends the periodic tasks (pruning old report files, deleting
     expired results) to the workers. Run exactly one: two would send every task twice."""
-    from .app import create_worker_app
+    from .factory import create_worker_app
 
     settings = queue_settings()
     schedule.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ from typing import Any
 from celery.app.backends import by_name
 
 from ..logs import LOG_FORMAT
-from .schedules import parse_schedule
+from .crontab import parse_schedule
 from .settings import QueueSettings
 
 REPORT_TASK = "reports.build"

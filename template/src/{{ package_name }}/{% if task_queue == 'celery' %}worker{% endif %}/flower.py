@@ -75,7 +75,7 @@ def flower(
             err=True,
         )
         raise typer.Exit(2)
-    from .app import create_worker_app
+    from .factory import create_worker_app
 
     # Flower reads FLOWER_* from the environment: the credentials stay out of the process list.
     os.environ["FLOWER_BASIC_AUTH"] = settings.flower_basic_auth.get_secret_value()

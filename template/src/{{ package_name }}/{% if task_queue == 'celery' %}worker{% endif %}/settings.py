@@ -8,7 +8,7 @@ from pydantic_settings import SettingsConfigDict
 
 from ..env_file import EnvFileSettings
 from ..logs import LogSettings
-from .schedules import parse_schedule
+from .crontab import parse_schedule
 
 
 class QueueSettings(EnvFileSettings, LogSettings):

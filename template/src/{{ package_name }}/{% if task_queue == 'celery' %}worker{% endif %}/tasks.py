@@ -5,7 +5,7 @@ import time
 
 from celery import Celery, Task, states
 
-from ..report_files import ReportFile, build_report, prune_report_files
+from ..shared.report_files import ReportFile, build_report, prune_report_files
 from .config import PRUNE_REPORTS_TASK, REPORT_TASK, RETRY_BACKOFF_MAX
 from .settings import QueueSettings
 

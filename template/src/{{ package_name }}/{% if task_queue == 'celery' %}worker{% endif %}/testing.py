@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from celery.contrib.testing.worker import start_worker
 from celery.worker import WorkController
 
-from .app import create_worker_app
+from .factory import create_worker_app
 from .settings import QueueSettings
 
 
