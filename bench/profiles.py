@@ -31,7 +31,7 @@ LOOP_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         JOB,
         (
-            "JobRunner.run", "JobRunner._attempt_until_done", "JobRunner._tell_finished",
+            "JobRunner.run", "Attempts._attempt_until_done", "Attempts._tell_finished",
             "JobRunner._forget", "JobStore.started", "JobStore.finished", "Writer.run_durably",
             "Writer.submit_nowait", "JobMetrics.", "BackgroundTasks.__call__",
             "BackgroundTask.__call__",
@@ -64,7 +64,7 @@ def thread_cpu(pid: int) -> dict[int, float]:
 
 
 def function(frame: str) -> str:
-    """'Writer._serve (bench_service/jobs/writer.py:150)' -> 'Writer._serve'."""
+    """'Writer._serve (bench_service/jobs/store/record_writer.py:150)' -> 'Writer._serve'."""
     return frame.split(" (", 1)[0]
 
 

@@ -18,10 +18,11 @@ SAMPLES = [
     # The event loop: 6 samples in all.
     f"thread (100): MainThread;{REQUEST};{MIDDLEWARE};{ROUTE};"
     "run_endpoint_function (fastapi/routing.py:300);job_only (app.py:47);"
-    "JobRunner.schedule (svc/jobs/runner.py:84);Writer.run (svc/jobs/writer.py:106) 2",
+    "JobRunner.schedule (svc/jobs/runtime/runner.py:84);"
+    "Writer.run (svc/jobs/store/record_writer.py:106) 2",
     f"thread (100): MainThread;{REQUEST};{MIDDLEWARE};{ROUTE};"
     "BackgroundTasks.__call__ (starlette/background.py:40);"
-    "JobRunner.run (svc/jobs/runner.py:178) 1",
+    "JobRunner.run (svc/jobs/runtime/runner.py:178) 1",
     f"thread (100): MainThread;{REQUEST};{MIDDLEWARE} 1",
     f"thread (100): MainThread;{REQUEST};{MIDDLEWARE};{ROUTE};"
     "solve_dependencies (fastapi/dependencies/utils.py:823) 1",

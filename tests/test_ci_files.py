@@ -65,10 +65,10 @@ class TestGitHubWorkflow:
         assert used
         assert [action for action in used if not PINNED_ACTION.match(action)] == []
 
-    def test_lint_job_runs_ruff_and_mypy(self, workflow) -> None:
+    def test_lint_job_runs_ruff_mypy_and_the_import_contract(self, workflow) -> None:
         commands = steps_running(workflow["jobs"]["lint"])
 
-        assert {"ruff check .", "ruff format --check .", "mypy"} <= set(commands)
+        assert {"ruff check .", "ruff format --check .", "mypy", "lint-imports"} <= set(commands)
 
     def test_lint_and_test_jobs_install_exactly_the_locked_versions(self, workflow) -> None:
         for name in ("lint", "test"):
@@ -147,8 +147,8 @@ def test_pre_commit_config_is_valid_and_has_the_hooks(project) -> None:
     }
 
     run([str(TOOLS / "pre-commit"), "validate-config", str(config)], project)
-    assert {"ruff-check", "ruff-format", "mypy", "trailing-whitespace", "end-of-file-fixer",
-            "check-yaml"} <= hooks  # fmt: skip
+    assert {"ruff-check", "ruff-format", "mypy", "lint-imports", "trailing-whitespace",
+            "end-of-file-fixer", "check-yaml"} <= hooks  # fmt: skip
 
 
 @pytest.mark.parametrize("combo", params())
@@ -156,7 +156,10 @@ def test_without_github_ci_there_is_no_github_folder(project) -> None:
     assert (project / ".github").exists() == (read_answers(project)["ci"] == "github")
 
 
-TOOL_OUTPUT = {".git", ".mypy_cache", ".ruff_cache", ".pytest_cache", "__pycache__", ".venv", "var"}
+TOOL_OUTPUT = {
+    ".git", ".import_linter_cache", ".mypy_cache", ".ruff_cache", ".pytest_cache", "__pycache__",
+    ".venv", "var",
+}  # fmt: skip
 
 
 def files_to_commit(project: Path) -> list[str]:

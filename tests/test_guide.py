@@ -91,8 +91,13 @@ def test_the_guide_adds_a_job_kind_that_is_recorded_comes_back_and_shows(
 
     # Step 6's checks, with pytest narrowed to the new test (the matrix runs the rest).
     check = guide.commands[0]
-    assert check == "ruff check --fix . && ruff format . && mypy && pytest"
-    env = {**clean_env(), "PATH": f"{environment / 'bin'}:{os.environ['PATH']}"}
+    assert check == "ruff check --fix . && ruff format . && mypy && lint-imports && pytest"
+    # PYTHONPATH stands in for the reader's `pip install -e`: lint-imports imports the package.
+    env = {
+        **clean_env(),
+        "PATH": f"{environment / 'bin'}:{os.environ['PATH']}",
+        "PYTHONPATH": str(project / "src"),
+    }
     run(["bash", "-c", f"{check} -q -p no:cacheprovider tests/test_notifications.py"], project, env)
     run([str(environment / "bin" / "ruff"), "check", "."], project, env)
 

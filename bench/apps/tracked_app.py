@@ -22,8 +22,9 @@ from fastapi import BackgroundTasks, FastAPI
 
 package = os.environ["BENCH_PACKAGE"]
 create_app = importlib.import_module(f"{package}.app").create_app
-JobRunnerDep: Any = importlib.import_module(f"{package}.jobs.deps").JobRunnerDep
-JobKind: Any = importlib.import_module(f"{package}.jobs.kinds").JobKind
+jobs_package: Any = importlib.import_module(f"{package}.jobs")
+JobRunnerDep: Any = jobs_package.JobRunnerDep
+JobKind: Any = jobs_package.JobKind
 RequestIdMiddleware: Any = importlib.import_module(f"{package}.request_ids").RequestIdMiddleware
 HttpMetricsMiddleware: Any = importlib.import_module(
     f"{package}.metrics.middleware"

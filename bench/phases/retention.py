@@ -2,7 +2,7 @@
 
 Two copies of one JOBS_DB holding `rows` finished records older than the retention, two
 services: one with the default JOBS_RETENTION_DAYS (its prune starts with the service and
-deletes in small batches, jobs/retention.py), one with JOBS_RETENTION_DAYS=0 (no prune).
+deletes in small batches, jobs/runtime/retention.py), one with JOBS_RETENTION_DAYS=0 (no prune).
 They take turns under wrk; the one not measured is paused (SIGSTOP), so the prune only
 runs, and only costs, while its own service is measured.
 """
@@ -73,7 +73,7 @@ def count(database: Path) -> int:
 
 
 def list_queries(project: Project) -> dict[str, str]:
-    """The SQL of GET /jobs as the generated store runs it (jobs/queries.py)."""
+    """The SQL of GET /jobs as the generated store runs it (jobs/store/queries.py)."""
     code = (
         "import json\n"
         f"from {PACKAGE}.jobs import queries as q\n"

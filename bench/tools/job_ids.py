@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 package = os.environ["BENCH_PACKAGE"]
-queries: Any = importlib.import_module(f"{package}.jobs.queries")
-models: Any = importlib.import_module(f"{package}.jobs.models")
-SQLiteDatabase: Any = importlib.import_module(f"{package}.jobs.sqlite").SQLiteDatabase
+queries: Any = importlib.import_module(f"{package}.jobs.store.queries")
+models: Any = importlib.import_module(f"{package}.jobs.store.records")
+SQLiteDatabase: Any = importlib.import_module(f"{package}.jobs.store.sqlite").SQLiteDatabase
 
 BATCH = 20
 

@@ -4,7 +4,6 @@ and the pruning of its own tables."""
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -12,8 +11,7 @@ from fastapi.responses import Response
 from starlette.types import ASGIApp
 
 if TYPE_CHECKING:  # the jobs package builds features of its own
-    from .jobs.database import Connection, Database
-    from .jobs.kinds import JobKind
+    from .jobs import JobKind, PruneTable
 
 Resources = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 ReadinessCheck = Callable[[FastAPI], Awaitable[str | None]]
@@ -24,8 +22,6 @@ part of the API needs (the broker, for reports alone), or a count."""
 ErrorHandler = Callable[[Request, Any], Awaitable[Response]]
 Middleware = Callable[[ASGIApp], ASGIApp]
 """Pure ASGI middleware: takes the app inside it, is called for every request."""
-PruneTable = Callable[["Database", "Connection", datetime], object]
-"""Deletes the rows of a table of the feature's own that are older than the cutoff."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +37,6 @@ class Feature:
     ready_info: ReadinessInfo | None = None
     error_handlers: Mapping[type[Exception], ErrorHandler] = field(default_factory=dict)
     middleware: tuple[Middleware, ...] = ()
-    prune_tables: tuple[PruneTable, ...] = ()
-    """Its own tables in the jobs store: pruned with the finished job records (jobs/retention.py),
-    in each batch's transaction, past the same age."""
+    prune_tables: tuple["PruneTable", ...] = ()
+    """Its own tables in the jobs store: pruned with the finished job records
+    (jobs/runtime/retention.py), in each batch's transaction, past the same age."""

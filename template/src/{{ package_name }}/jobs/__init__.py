@@ -1,7 +1,129 @@
-"""Tracked background jobs: every job kind of this service goes through the runner."""
+"""Tracked background jobs: every job kind of this service goes through the runner.
 
-from .feature import feature
-from .retention import feature as retention_feature
+This module is the face of `jobs`: the rest of the service (the features, the CLI, the app)
+imports from here, never from the folders below. Those are layers, each importing only the ones
+under it:
+
+- `http`: the FastAPI glue: the `/jobs` endpoints, the dependencies of the endpoints that start
+  jobs, the features that open the store with the app and prune it;
+- `runtime`: running jobs: kinds, the runner, retries, progress, leases, the prune, maintenance;
+- `store`: the database and its engine, the schema and its migrations, the job records, the
+  statements, the batched writer and `JobStore`.
+
+`settings.py` (JOBS_*) sits beside them. One face, FastAPI's names included: a Celery worker
+never imports `jobs`, so nothing it imports reaches FastAPI through here. The import contract
+in pyproject.toml ([tool.importlinter], run by `lint-imports`) checks these rules.
+"""
+
+from .http.deps import IdempotencyDep, JobRunnerDep
+from .http.jobs_feature import feature
+from .http.retention_feature import feature as retention_feature
+from .http.router import router as jobs_router
+from .runtime import maintenance
+from .runtime.background import in_background
+from .runtime.events import JobEvent, JobObserver
+from .runtime.idempotency import Idempotency, IdempotencyKeyReusedError, canonical
+from .runtime.kinds import Arguments, JobKind, JobResult
+from .runtime.manual_retry import JobNotRetryableError, RetryNotConfirmedError, retried_already
+from .runtime.outcomes import OutcomeLog
+from .runtime.progress import point_of_no_return
+from .runtime.retention import prune
+from .runtime.retry_policy import NO_RETRY, RetryPolicy, backoff
+from .runtime.runner import ABANDONED, JobRunner
+from .runtime.runner import LOGGERS as RUNNER_LOGGERS
 from .settings import JobsSettings
+from .store.database import Connection, Database, PruneTable
+from .store.engine import StoreSettings, open_database
+from .store.errors import (
+    JobLostError,
+    JobStoreUnavailableError,
+    LeaseLostError,
+    OutcomeUnknownError,
+    describe,
+)
+from .store.job_store import WRITE_DEADLINE, JobStore
+from .store.queries import (
+    NEWEST_FIRST,
+    SELECT_RECORDS,
+    STILL_UNFINISHED,
+    UNFINISHED_VALUES,
+    insert_job,
+    now,
+    row_to_record,
+    select_job,
+    select_jobs,
+    to_json,
+)
+from .store.records import (
+    CELERY_OWNER,
+    FINISHED,
+    Claim,
+    Job,
+    JobRecord,
+    JobStatus,
+    NewJob,
+    RecordedBefore,
+    new_job_id,
+)
 
-__all__ = ["JobsSettings", "feature", "retention_feature"]
+__all__ = [
+    "ABANDONED",
+    "CELERY_OWNER",
+    "FINISHED",
+    "NEWEST_FIRST",
+    "NO_RETRY",
+    "RUNNER_LOGGERS",
+    "SELECT_RECORDS",
+    "STILL_UNFINISHED",
+    "UNFINISHED_VALUES",
+    "WRITE_DEADLINE",
+    "Arguments",
+    "Claim",
+    "Connection",
+    "Database",
+    "Idempotency",
+    "IdempotencyDep",
+    "IdempotencyKeyReusedError",
+    "Job",
+    "JobEvent",
+    "JobKind",
+    "JobLostError",
+    "JobNotRetryableError",
+    "JobObserver",
+    "JobRecord",
+    "JobResult",
+    "JobRunner",
+    "JobRunnerDep",
+    "JobStatus",
+    "JobStore",
+    "JobStoreUnavailableError",
+    "JobsSettings",
+    "LeaseLostError",
+    "NewJob",
+    "OutcomeLog",
+    "OutcomeUnknownError",
+    "PruneTable",
+    "RecordedBefore",
+    "RetryNotConfirmedError",
+    "RetryPolicy",
+    "StoreSettings",
+    "backoff",
+    "canonical",
+    "describe",
+    "feature",
+    "in_background",
+    "insert_job",
+    "jobs_router",
+    "maintenance",
+    "new_job_id",
+    "now",
+    "open_database",
+    "point_of_no_return",
+    "prune",
+    "retention_feature",
+    "retried_already",
+    "row_to_record",
+    "select_job",
+    "select_jobs",
+    "to_json",
+]

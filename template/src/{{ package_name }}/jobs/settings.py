@@ -1,6 +1,6 @@
 from pydantic import Field
 
-from .engine import StoreSettings
+from .store.engine import StoreSettings
 
 
 class JobsSettings(StoreSettings):

@@ -4,7 +4,7 @@ import asyncio
 
 from fastapi import FastAPI
 
-from ..jobs.kinds import Arguments, JobKind, JobResult
+from ..jobs import Arguments, JobKind, JobResult
 from . import log
 from .settings import AuditSettings
 

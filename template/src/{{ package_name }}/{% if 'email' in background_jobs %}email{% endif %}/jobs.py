@@ -3,8 +3,7 @@
 from fastapi import FastAPI
 
 from .. import context
-from ..jobs.kinds import Arguments, JobKind, JobResult
-from ..jobs.retry import RetryPolicy
+from ..jobs import Arguments, JobKind, JobResult, RetryPolicy
 from .mailer import Mailer
 
 

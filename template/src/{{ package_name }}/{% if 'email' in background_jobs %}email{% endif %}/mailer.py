@@ -9,9 +9,7 @@ from contextlib import asynccontextmanager
 import aiosmtplib
 from fastapi import FastAPI
 
-from ..jobs.kinds import JobResult
-from ..jobs.progress import point_of_no_return
-from ..jobs.retry import RetryPolicy, backoff
+from ..jobs import JobResult, RetryPolicy, backoff, point_of_no_return
 from ..settings import CoreSettings
 from .message import Message, compose
 from .outbox import write_message

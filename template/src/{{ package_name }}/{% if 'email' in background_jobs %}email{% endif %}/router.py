@@ -1,8 +1,7 @@
 from fastapi import APIRouter, BackgroundTasks
 
 from ..feature import Feature
-from ..jobs.deps import JobRunnerDep
-from ..jobs.idempotency import IdempotencyDep
+from ..jobs import IdempotencyDep, JobRunnerDep
 from .jobs import SEND_EMAIL
 from .mailer import open_mailer
 from .schemas import EmailAccepted, EmailRequest

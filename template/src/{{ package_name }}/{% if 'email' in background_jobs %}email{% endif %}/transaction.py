@@ -15,7 +15,7 @@ import re
 import aiosmtplib
 from aiosmtplib import SMTPResponse, SMTPStatus
 
-from ..jobs.errors import OutcomeUnknownError, describe
+from ..jobs import OutcomeUnknownError, describe
 from .message import Message
 
 LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)

@@ -4,7 +4,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ..feature import Feature
-from ..jobs.runner import JobRunner
+from ..jobs import JobRunner
 from .instruments import Metrics
 from .middleware import HttpMetricsMiddleware
 from .observer import JobMetrics

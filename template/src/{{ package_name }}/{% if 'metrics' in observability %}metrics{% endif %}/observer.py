@@ -1,5 +1,4 @@
-from ..jobs.events import JobEvent
-from ..jobs.models import JobStatus
+from ..jobs import JobEvent, JobStatus
 from .instruments import Metrics
 
 

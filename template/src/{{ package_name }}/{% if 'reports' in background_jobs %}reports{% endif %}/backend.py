@@ -2,7 +2,7 @@
 
 from typing import Protocol
 
-from ..jobs.idempotency import Idempotency
+from ..jobs import Idempotency
 from .schemas import IssuedReportStatus, ReportRequest, ReportStatus
 
 

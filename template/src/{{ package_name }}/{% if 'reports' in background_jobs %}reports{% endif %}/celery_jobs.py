@@ -5,18 +5,25 @@ Without Celery, the pool takes over the ones a switch from Celery left unfinishe
 from datetime import datetime
 from typing import Any
 
-from ..jobs.database import Connection, Database
-from ..jobs.models import CELERY_OWNER, FINISHED, JobRecord, JobStatus, NewJob, RecordedBefore
-from ..jobs.queries import (
+from ..jobs import (
+    CELERY_OWNER,
+    FINISHED,
     SELECT_RECORDS,
     STILL_UNFINISHED,
     UNFINISHED_VALUES,
+    WRITE_DEADLINE,
+    Connection,
+    Database,
+    JobRecord,
+    JobStatus,
+    JobStore,
+    NewJob,
+    RecordedBefore,
     insert_job,
     now,
     row_to_record,
     to_json,
 )
-from ..jobs.store import WRITE_DEADLINE, JobStore
 
 
 async def record_queued(store: JobStore, job: NewJob) -> RecordedBefore | None:

@@ -3,10 +3,15 @@
 from datetime import datetime
 from typing import Any
 
-from ..jobs import queries
-from ..jobs.database import Connection
-from ..jobs.models import CELERY_OWNER, JobRecord
-from ..jobs.store import JobStore
+from ..jobs import (
+    CELERY_OWNER,
+    NEWEST_FIRST,
+    SELECT_RECORDS,
+    Connection,
+    JobRecord,
+    JobStore,
+    row_to_record,
+)
 from .schemas import IssuedReportStatus, ReportResult, ReportStatus
 
 REPORT_KIND = "reports"
@@ -28,10 +33,10 @@ async def newest_reports(
     def select(connection: Connection) -> list[JobRecord]:
         rows = db.execute(
             connection,
-            f"{queries.SELECT_RECORDS} WHERE {condition}{queries.NEWEST_FIRST}",
+            f"{SELECT_RECORDS} WHERE {condition}{NEWEST_FIRST}",
             (*params, limit),
         )
-        return [queries.row_to_record(row) for row in rows.fetchall()]
+        return [row_to_record(row) for row in rows.fetchall()]
 
     return await store.read(select)
 

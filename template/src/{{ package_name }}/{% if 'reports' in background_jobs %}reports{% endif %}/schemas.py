@@ -3,7 +3,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from ..jobs.models import JobStatus
+from ..jobs import JobStatus
 
 MAX_ROWS = 100_000
 

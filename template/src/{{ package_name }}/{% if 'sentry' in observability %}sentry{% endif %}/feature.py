@@ -7,8 +7,7 @@ from fastapi import FastAPI
 from sentry_sdk.integrations.logging import ignore_logger
 
 from ..feature import Feature
-from ..jobs import runner as job_runner
-from ..jobs.runner import JobRunner
+from ..jobs import RUNNER_LOGGERS, JobRunner
 from .observer import FailedJobReports
 from .settings import SentrySettings
 
@@ -30,7 +29,8 @@ async def error_reporting(app: FastAPI) -> AsyncIterator[None]:
     # failed job with its traceback, and FailedJobReports reports that job, tagged: the line's
     # own event would be the same failure again (or, deduplicated, the untagged one). So the
     # runner's lines are not sent; its warnings (retries, shutdown) are not errors anyway.
-    ignore_logger(job_runner.logger.name)
+    for name in RUNNER_LOGGERS:
+        ignore_logger(name)
     sentry_sdk.init(dsn=settings.sentry_dsn, environment=settings.sentry_environment)
     runner: JobRunner = app.state.jobs
     runner.observers.append(FailedJobReports())

@@ -1,7 +1,6 @@
 import sentry_sdk
 
-from ..jobs.events import JobEvent
-from ..jobs.models import JobStatus
+from ..jobs import JobEvent, JobStatus
 
 
 def job_tags(job: JobEvent) -> dict[str, str]:

@@ -22,9 +22,7 @@ from opentelemetry import context, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, Status, StatusCode
 
-from ..jobs.errors import describe
-from ..jobs.events import JobEvent
-from ..jobs.models import JobStatus
+from ..jobs import JobEvent, JobStatus, describe
 
 
 class JobSpans:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import httpx2
 
-from ..jobs.errors import describe
+from ..jobs import describe
 from .schemas import UpstreamAnswer, UpstreamFailure, UpstreamResult
 
 logger = logging.getLogger(__name__)

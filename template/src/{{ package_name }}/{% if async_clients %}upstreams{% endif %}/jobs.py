@@ -5,8 +5,7 @@ import logging
 import httpx2
 from fastapi import FastAPI
 
-from ..jobs.kinds import Arguments, JobKind, JobResult
-from ..jobs.retry import RetryPolicy
+from ..jobs import Arguments, JobKind, JobResult, RetryPolicy
 from .settings import UpstreamSettings
 from .webhook import notify_admin, webhook_retry
 

@@ -1,8 +1,7 @@
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 
 from ..feature import Feature
-from ..jobs.deps import JobRunnerDep
-from ..jobs.idempotency import IdempotencyDep
+from ..jobs import IdempotencyDep, JobRunnerDep
 from .aggregate import fetch_all
 from .client import HttpClientDep, http_client
 from .jobs import NOTIFY_ADMIN, RECORD_TIMINGS

@@ -4,9 +4,7 @@ import logging
 
 import httpx2
 
-from ..jobs.errors import OutcomeUnknownError, describe
-from ..jobs.kinds import JobResult
-from ..jobs.retry import RetryPolicy, backoff
+from ..jobs import JobResult, OutcomeUnknownError, RetryPolicy, backoff, describe
 from ..settings import CoreSettings
 
 logger = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.templating import Jinja2Templates
 from pydantic import SecretStr
 
-from ..jobs.router import router as jobs_api
-from ..jobs.store import JobStore
+from ..jobs import JobStore
+from ..jobs import jobs_router as jobs_api
 from ..security import bearer, require_token, token_matches
 from ..throttle import FailureThrottle
 from . import session

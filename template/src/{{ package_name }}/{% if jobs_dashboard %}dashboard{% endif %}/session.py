@@ -15,9 +15,7 @@ from datetime import datetime, timedelta
 
 from pydantic import SecretStr
 
-from ..jobs.database import Connection, Database
-from ..jobs.queries import now
-from ..jobs.store import WRITE_DEADLINE, JobStore
+from ..jobs import WRITE_DEADLINE, Connection, Database, JobStore, now
 
 COOKIE = "dashboard_session"
 LIFETIME_SECONDS = 12 * 60 * 60

@@ -4,7 +4,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ..feature import Feature
-from ..jobs.feature import in_background
+from ..jobs import in_background
 from .runs import delete_runs_before
 from .scheduler import Scheduler
 from .shipped import KINDS, shipped_schedules

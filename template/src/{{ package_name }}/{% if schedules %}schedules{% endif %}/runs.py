@@ -2,10 +2,7 @@
 
 from datetime import datetime
 
-from ..jobs.database import Connection, Database
-from ..jobs.models import NewJob
-from ..jobs.queries import insert_job
-from ..jobs.store import WRITE_DEADLINE, JobStore
+from ..jobs import WRITE_DEADLINE, Connection, Database, JobStore, NewJob, insert_job
 
 
 async def claim(store: JobStore, name: str, due_at: datetime, job: NewJob) -> bool:

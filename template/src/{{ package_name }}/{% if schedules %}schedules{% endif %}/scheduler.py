@@ -17,11 +17,7 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
-from ..jobs.errors import JobStoreUnavailableError
-from ..jobs.kinds import JobKind
-from ..jobs.models import NewJob, new_job_id
-from ..jobs.queries import now
-from ..jobs.runner import JobRunner
+from ..jobs import JobKind, JobRunner, JobStoreUnavailableError, NewJob, new_job_id, now
 from . import runs
 from .timing import Timing
 

@@ -19,39 +19,20 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .database import Connection, Database
 from .errors import JobStoreClosedError, JobStoreUnavailableError, describe
+from .writes import Operation, Outcome, StatementError, Write, settle
 
 logger = logging.getLogger(__name__)
 
-Operation = Callable[[Connection], Any]
+T = TypeVar("T")
 MAX_BATCH = 500
 RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0)
 """Seconds between attempts at writes that must not be lost, while the database fails."""
 CLOSE_FLUSH_SECONDS = 3.0
 """At shutdown, how long the thread keeps trying to write what is left before giving up."""
-
-
-@dataclass(eq=False)
-class Write:
-    operation: Operation
-    future: "asyncio.Future[Any] | None" = None
-    """Who waits for the commit, if anybody does."""
-    durable: bool = False
-    """Kept and tried again while the database is unavailable, until it commits."""
-    claimed: bool = field(default=False)
-    """Taken into a transaction: from then on, its waiter gets the outcome."""
-    withdrawn: bool = field(default=False)
-
-
-Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
-
-
-class StatementError(Exception):
-    """One write failed on its own (a constraint, a bug), not because of the database's state."""
 
 
 class Writer:
@@ -92,13 +73,14 @@ class Writer:
         self._enqueue(write)
         return write
 
-    async def run_durably(self, operation: Operation) -> Any:
+    async def run_durably(self, operation: Callable[[Connection], T]) -> T:
         """Commit `operation`, waiting as long as the database stays unavailable."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._enqueue(Write(operation, future, durable=True))
-        return await future
+        result: T = await future
+        return result
 
-    async def run(self, operation: Operation, deadline: float) -> Any:
+    async def run(self, operation: Callable[[Connection], T], deadline: float) -> T:
         """Commit `operation`, or fail with JobStoreUnavailableError within `deadline` s."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
@@ -107,9 +89,10 @@ class Writer:
         # A timer, not asyncio.wait_for: no extra future or task on every request's path.
         timer = loop.call_later(deadline, self._expire, write, deadline)
         try:
-            return await future
+            result: T = await future
         finally:
             timer.cancel()
+        return result
 
     def _expire(self, write: Write, deadline: float) -> None:
         """The deadline passed: give up on a write no transaction has taken yet.
@@ -299,14 +282,3 @@ class Writer:
         for loop, settled in waited.items():
             with contextlib.suppress(RuntimeError):  # the loop closed: nobody is left waiting
                 loop.call_soon_threadsafe(settle, settled)
-
-
-def settle(outcomes: list[Outcome]) -> None:
-    """On the event loop: hand each waiter its committed result or error."""
-    for future, value, error in outcomes:
-        if future.done():  # its waiter was cancelled
-            continue
-        if error is None:
-            future.set_result(value)
-        else:
-            future.set_exception(error)

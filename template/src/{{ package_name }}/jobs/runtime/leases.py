@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 
-from .errors import JobStoreUnavailableError, LeaseLostError
+from ..store.errors import JobStoreUnavailableError, LeaseLostError
 from .runner import JobRunner
 
 logger = logging.getLogger(__name__)

@@ -1,31 +1,32 @@
 """The jobs store: job records and process leases, in whichever database the service uses.
 
-Writes go through one database thread that commits them in groups (writer.py); reads
-run on a few threads of their own with their own connections, so they never queue
-behind writes. Every fault surfaces as JobStoreUnavailableError, never as a dead store.
+Writes go through one database thread that commits them in groups (record_writer.py);
+reads run on a few threads of their own with their own connections, so they never queue
+behind writes (readers.py). Each operation is one statement of queries.py or takeover.py,
+bound to this store's database (`bound`). Every fault surfaces as JobStoreUnavailableError,
+never as a dead store.
 """
 
 import asyncio
 import os
 import socket
-import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from . import queries
-from .database import Changes, Connection, Database
+from . import queries, takeover
+from .database import Connection, Database
 from .errors import (
     JobLostError,
     JobStoreStartupError,
-    JobStoreUnavailableError,
     LeaseLostError,
     describe,
 )
-from .models import (
+from .readers import Readers
+from .record_writer import Writer
+from .records import (
     Claim,
     ClaimedJob,
     Job,
@@ -34,13 +35,13 @@ from .models import (
     NewJob,
     RecordedBefore,
 )
-from .writer import Write, Writer
+from .writes import Write
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 WRITE_DEADLINE = 4.0
 """Seconds a request waits for its job to be recorded before it answers 503."""
-READERS = 4
 
 
 def instance_id() -> str:
@@ -63,10 +64,7 @@ class JobStore:
         """This process's identity in the store: the owner of the jobs it records and claims."""
         self._lease_taken = False
         self.writer = Writer(database)
-        self._reads = ThreadPoolExecutor(READERS, thread_name_prefix="job-store-read")
-        self._local = threading.local()
-        self._readers: list[Connection] = []
-        self._readers_lock = threading.Lock()
+        self.readers = Readers(database)
         self._version: asyncio.Future[str] | None = None
 
     @property
@@ -90,10 +88,18 @@ class JobStore:
 
     async def close(self) -> None:
         await self.writer.stop()
-        self._reads.shutdown(wait=True)
-        for connection in self._readers:
-            self.database.close(connection)
-        self._readers.clear()
+        self.readers.close()
+
+    def bound(
+        self,
+        statement: Callable[Concatenate[Database, Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> Callable[[Connection], T]:
+        """`statement` with this store's database and these arguments, for whichever
+        connection runs it: the database thread's, or a reader's."""
+        database = self.database
+        return lambda connection: statement(database, connection, *args, **kwargs)
 
     # Writes
 
@@ -107,37 +113,28 @@ class JobStore:
         When its idempotency key (or the job it retries) is taken, nothing is recorded and
         the job that took it is returned. The job's claim is `Claim(self.instance)`.
         """
-        db, owner = self.database, self.instance
-        before: RecordedBefore | None = await self.writer.run(
-            lambda connection: queries.insert_job(db, connection, job, owner), WRITE_DEADLINE
-        )
-        return before
+        insert = self.bound(queries.insert_job, job, self.instance)
+        return await self.writer.run(insert, WRITE_DEADLINE)
 
     def started(self, job_id: str, attempt: int, claim: Claim | None = None) -> Running:
         """Record a job `running` (nobody waits); `finished` folds it in if not written yet."""
-        db, at, owned = self.database, queries.now(), self.claim(claim)
-        write = self.writer.submit_nowait(
-            lambda connection: queries.mark_started(db, connection, job_id, owned, attempt, at)
-        )
-        return Running(write, at)
+        at, owned = queries.now(), self.claim(claim)
+        mark = self.bound(queries.mark_started, job_id, owned, attempt, at)
+        return Running(self.writer.submit_nowait(mark), at)
 
     def attempted(self, job_id: str, attempt: int, claim: Claim | None = None) -> None:
         """Record how many attempts a job has made, leaving its status as it is."""
-        db, owned = self.database, self.claim(claim)
-        self.writer.submit_nowait(
-            lambda connection: queries.mark_attempts(db, connection, job_id, owned, attempt)
-        )
+        mark = self.bound(queries.mark_attempts, job_id, self.claim(claim), attempt)
+        self.writer.submit_nowait(mark)
 
     async def started_durably(self, job_id: str, attempt: int, claim: Claim | None = None) -> None:
         """Record a job `running` and wait for the commit (however long the store is away).
 
         JobLostError when another process has taken the job over meanwhile (or it ended).
         """
-        db, at, owned = self.database, queries.now(), self.claim(claim)
-        changes: Changes = await self.writer.run_durably(
-            lambda connection: queries.mark_started(db, connection, job_id, owned, attempt, at)
-        )
-        if changes.rowcount != 1:
+        at, owned = queries.now(), self.claim(claim)
+        mark = self.bound(queries.mark_started, job_id, owned, attempt, at)
+        if (await self.writer.run_durably(mark)).rowcount != 1:
             raise JobLostError(job_id)
 
     async def finished(
@@ -157,44 +154,28 @@ class JobStore:
         and its start time goes into this one, one statement instead of two. False when
         another process has taken the job over: its record is that process's to write.
         """
-        db, at, owned = self.database, queries.now(), self.claim(claim)
+        at, owned = queries.now(), self.claim(claim)
         started_at = running.at if running and self.writer.withdraw(running.write) else None
-        changes: Changes = await self.writer.run_durably(
-            lambda connection: queries.mark_finished(
-                db, connection, job_id, owned, status, attempts, error, result, at, started_at
-            )
+        mark = self.bound(
+            queries.mark_finished, job_id, owned, status, attempts, error, result, at, started_at
         )
-        return changes.rowcount == 1
+        return (await self.writer.run_durably(mark)).rowcount == 1
 
     async def interrupt(self, claims: Mapping[str, Claim], reason: str) -> int:
         """Record the jobs interrupted, those still unfinished and still this process's."""
-        db = self.database
-        count: int = await self.writer.run(
-            lambda connection: queries.mark_interrupted(db, connection, claims, reason),
-            WRITE_DEADLINE,
-        )
-        return count
+        mark = self.bound(queries.mark_interrupted, claims, reason)
+        return await self.writer.run(mark, WRITE_DEADLINE)
 
     async def release(self, claims: Mapping[str, Claim]) -> int:
         """Give unfinished jobs back `queued` with no owner, for a live process to run."""
-        db = self.database
-        count: int = await self.writer.run(
-            lambda connection: queries.release(db, connection, claims), WRITE_DEADLINE
-        )
-        return count
+        return await self.writer.run(self.bound(queries.release, claims), WRITE_DEADLINE)
 
     async def claim_abandoned(
         self, kinds: Sequence[str], idempotent_kinds: Sequence[str], reason: str
     ) -> tuple[list[ClaimedJob], int]:
         """Take over what can run again of the jobs no live process owns; interrupt the rest."""
-        db, owner = self.database, self.instance
-        outcome: tuple[list[ClaimedJob], int] = await self.writer.run(
-            lambda connection: queries.claim_abandoned(
-                db, connection, owner, kinds, idempotent_kinds, reason
-            ),
-            WRITE_DEADLINE,
-        )
-        return outcome
+        claim = self.bound(takeover.claim_abandoned, self.instance, kinds, idempotent_kinds, reason)
+        return await self.writer.run(claim, WRITE_DEADLINE)
 
     async def renew_lease(self, seconds: float, deadline: float = WRITE_DEADLINE) -> None:
         """Tell every process sharing the store that this one is alive; it doubles as a probe.
@@ -202,16 +183,15 @@ class JobStore:
         A new identity takes its first lease; after that, LeaseLostError when another process
         has found the lease run out and taken this one's jobs over (see `new_identity`).
         """
-        db, instance, host, pid = self.database, self.instance, socket.gethostname(), os.getpid()
+        instance = self.instance
         if not self._lease_taken:
-            await self.writer.run(
-                lambda connection: queries.take_lease(db, connection, instance, host, pid, seconds),
-                deadline,
-            )
+            host, pid = socket.gethostname(), os.getpid()
+            take = self.bound(takeover.take_lease, instance, host, pid, seconds)
+            await self.writer.run(take, deadline)
             self._lease_taken = instance == self.instance
             return
-        renewed: Changes = await self.writer.run(
-            lambda connection: queries.renew_lease(db, connection, instance, seconds), deadline
+        renewed = await self.writer.run(
+            self.bound(takeover.renew_lease, instance, seconds), deadline
         )
         if renewed.rowcount != 1 and instance == self.instance:
             raise LeaseLostError(f"the lease of {instance} ran out and its jobs were taken over")
@@ -222,16 +202,12 @@ class JobStore:
         self._lease_taken = False
 
     async def release_lease(self) -> None:
-        db, instance = self.database, self.instance
-        await self.writer.run(
-            lambda connection: queries.release_lease(db, connection, instance), WRITE_DEADLINE
-        )
+        await self.writer.run(self.bound(takeover.release_lease, self.instance), WRITE_DEADLINE)
 
     # Reads
 
     async def get(self, job_id: str) -> JobRecord | None:
-        db = self.database
-        return await self._read(lambda connection: queries.select_job(db, connection, job_id))
+        return await self.readers.run(self.bound(queries.select_job, job_id))
 
     async def recent(
         self,
@@ -240,10 +216,7 @@ class JobStore:
         before: str | None = None,
         kind: str | None = None,
     ) -> list[Job]:
-        db = self.database
-        return await self._read(
-            lambda connection: queries.select_jobs(db, connection, status, limit, before, kind)
-        )
+        return await self.readers.run(self.bound(queries.select_jobs, status, limit, before, kind))
 
     async def version(self) -> str:
         """A value that changes whenever any process changes a job (queries.select_version).
@@ -253,52 +226,12 @@ class JobStore:
         already under way may miss a change committed meanwhile: its next poll sees it.
         """
         if self._version is None or self._version.done():
-            db = self.database
             self._version = asyncio.ensure_future(
-                self._read(lambda connection: queries.select_version(db, connection))
+                self.readers.run(self.bound(queries.select_version))
             )
         # Shielded: a poll whose client went away does not cancel the others' read.
         return await asyncio.shield(self._version)
 
     async def read(self, query: Callable[[Connection], T]) -> T:
         """Run `query` on a reader thread: for a feature that keeps a table of its own."""
-        return await self._read(query)
-
-    async def _read(self, query: Callable[[Connection], T]) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._reads, self._read_here, query)
-
-    def _read_here(self, query: Callable[[Connection], T]) -> T:
-        """On a reader thread, with that thread's own connection."""
-        try:
-            connection = self._reader()
-            return query(connection)
-        except Exception as error:
-            if not self.database.is_unavailable(error):
-                raise
-            self._local.connection = None
-            raise JobStoreUnavailableError(f"{self.database.name}: {describe(error)}") from error
-
-    def _reader(self) -> Connection:
-        """This thread's connection, opened or re-opened as needed; any failure: unavailable."""
-        try:
-            connection = getattr(self._local, "connection", None)
-            if connection is None:
-                connection = self._local.connection = self._new_reader()
-            current = self.database.ensure_current(connection)
-        except Exception as error:
-            self._local.connection = None
-            raise JobStoreUnavailableError(f"{self.database.name}: {describe(error)}") from error
-        if current is not connection:  # re-opened: closed at close() like the first one
-            self._track(current)
-        self._local.connection = current
-        return current
-
-    def _new_reader(self) -> Connection:
-        connection = self.database.connect_reader()
-        self._track(connection)
-        return connection
-
-    def _track(self, connection: Connection) -> None:
-        with self._readers_lock:
-            self._readers.append(connection)
+        return await self.readers.run(query)

@@ -5,8 +5,9 @@ how to connect, how transactions begin and end, and which errors mean "unavailab
 Queries are written once, with `?` placeholders; an engine rewrites them if it must.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any, Protocol
 
 from .schema import SchemaChange
@@ -57,3 +58,8 @@ class Database(Protocol):
 
     def cause(self, error: BaseException) -> str:
         """`error` in a few words that name no file, host, user or database: for clients."""
+
+
+PruneTable = Callable[[Database, Connection, datetime], object]
+"""Deletes the rows of a table of a feature's own that are older than the cutoff
+(Feature.prune_tables): run in each prune batch's transaction (runtime/retention.py)."""

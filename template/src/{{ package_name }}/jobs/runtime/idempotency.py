@@ -7,15 +7,10 @@ write that records the job, so two processes given one key at once still record 
 Keys live as long as their job records.
 """
 
-import hashlib
 import json
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import Depends, Header, Request
-from fastapi.responses import JSONResponse
-
-from ..bodies import MAX_JSON_DEPTH, nests_deeper_than
+from ...bodies import MAX_JSON_DEPTH, nests_deeper_than
 
 HEADER = "Idempotency-Key"
 MAX_LENGTH = 255
@@ -46,32 +41,3 @@ def canonical(body: bytes) -> bytes:
     except ValueError:
         return body
     return json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
-
-
-async def idempotency(
-    request: Request,
-    key: Annotated[
-        str | None,
-        Header(
-            alias=HEADER,
-            min_length=1,
-            max_length=MAX_LENGTH,
-            pattern=r"^[\x21-\x7e]+$",
-            description="Send the request again with the same key: it is carried out once.",
-        ),
-    ] = None,
-) -> Idempotency | None:
-    if key is None:
-        return None
-    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
-    digest.update(canonical(await request.body()))
-    return Idempotency(key, digest.hexdigest())
-
-
-IdempotencyDep = Annotated[Idempotency | None, Depends(idempotency)]
-
-
-async def key_reused(_: Request, error: IdempotencyKeyReusedError) -> JSONResponse:
-    """422 in the shape of every other request validation error, as the OpenAPI schema says."""
-    problem = {"loc": ["header", HEADER], "msg": str(error), "type": "idempotency_key_reused"}
-    return JSONResponse({"detail": [problem]}, status_code=422)

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from .retry import NO_RETRY, RetryPolicy
+from .retry_policy import NO_RETRY, RetryPolicy
 
 Arguments = Mapping[str, Any]
 """A job's arguments as stored: JSON-serialisable."""

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, TypeAdapter
 
+from ..runtime.manual_retry import JobNotRetryableError, RetryNotConfirmedError
+from ..store.records import Job, JobRecord, JobStatus
 from .deps import JobRunnerDep
-from .models import Job, JobRecord, JobStatus
-from .rerun import JobNotRetryableError, RetryNotConfirmedError
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 

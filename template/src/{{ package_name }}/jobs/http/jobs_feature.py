@@ -1,23 +1,22 @@
-import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ..feature import Feature
-from .engine import open_database
-from .errors import JobStoreUnavailableError, LeaseLostError, public_message
-from .idempotency import IdempotencyKeyReusedError, key_reused
-from .leases import keep_lease
-from .outcomes import OutcomeLog
+from ...feature import Feature
+from ..runtime.background import in_background
+from ..runtime.idempotency import HEADER, IdempotencyKeyReusedError
+from ..runtime.leases import keep_lease
+from ..runtime.outcomes import OutcomeLog
+from ..runtime.runner import JobRunner
+from ..settings import JobsSettings
+from ..store.engine import open_database
+from ..store.errors import JobStoreUnavailableError, LeaseLostError, public_message
+from ..store.job_store import JobStore
 from .router import router
-from .runner import JobRunner
-from .settings import JobsSettings
-from .store import JobStore
 
 logger = logging.getLogger(__name__)
 
@@ -27,17 +26,6 @@ CANCELLATION_GRACE = 1.0
 READINESS_DEADLINE = 3.0
 """Longer than SQLite's busy timeout, so a held lock reads as the cause, not a time-out."""
 RETRY_AFTER_SECONDS = 5
-
-
-@asynccontextmanager
-async def in_background(work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
-    task = asyncio.create_task(work)
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 @asynccontextmanager
@@ -91,6 +79,12 @@ async def store_unavailable(request: Request, error: JobStoreUnavailableError) -
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+async def key_reused(_: Request, error: IdempotencyKeyReusedError) -> JSONResponse:
+    """422 in the shape of every other request validation error, as the OpenAPI schema says."""
+    problem = {"loc": ["header", HEADER], "msg": str(error), "type": "idempotency_key_reused"}
+    return JSONResponse({"detail": [problem]}, status_code=422)
 
 
 feature = Feature(

@@ -1,35 +1,29 @@
 """Runs every background job: recorded, retried, isolated from its neighbours, drained."""
 
 import asyncio
-import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from functools import partial
 from typing import Any
 
 from fastapi import BackgroundTasks, FastAPI
 
-from .. import context
-from . import progress
-from .errors import (
-    JobLostError,
-    JobStoreClosedError,
-    JobStoreUnavailableError,
-    OutcomeUnknownError,
-    describe,
-)
+from ... import context
+from ..store.errors import JobLostError
+from ..store.job_store import JobStore
+from ..store.records import Claim, ClaimedJob, NewJob, new_job_id
+from .attempts import Attempts
+from .attempts import logger as attempts_logger
 from .events import JobEvent, JobObserver
 from .idempotency import Idempotency, IdempotencyKeyReusedError
 from .kinds import Arguments, JobKind, registry
-from .models import Claim, ClaimedJob, JobStatus, NewJob, new_job_id
-from .rerun import new_attempt, retried_already
-from .store import JobStore
+from .manual_retry import new_attempt, retried_already
+from .stopping import Stopping
+from .stopping import logger as stopping_logger
 
 logger = logging.getLogger(__name__)
+LOGGERS = (logger.name, attempts_logger.name, stopping_logger.name)
+"""The loggers that tell a job's failure: an error tracker that captures the job skips them."""
 
-INTERRUPTED_REASON = "the service shut down while the job ran"
-LEASE_LOST_REASON = "this process's lease ran out while the job ran"
 ABANDONED = "the process running the job stopped before the job finished"
 NO_ARGUMENTS: Mapping[str, Any] = {}
 HandOver = Callable[[NewJob], Awaitable[None]]
@@ -42,7 +36,7 @@ def cancelled_earlier() -> bool:
     return task is not None and task.cancelling() > 0
 
 
-class JobRunner:
+class JobRunner(Attempts, Stopping):
     """Schedules jobs on a response's BackgroundTasks and keeps their records true.
 
     A job is recorded `queued`, with its kind and arguments, before the endpoint answers
@@ -199,27 +193,6 @@ class JobRunner:
         self._claims[job_id] = claim
         self._all_finished.clear()
 
-    def lease_lost(self) -> None:
-        """This process was away past its lease and its jobs were taken over.
-
-        Every job not past its point of no return is given up at once (the process that took
-        it over runs it); the rest finish and record what they did, which their claims still
-        allow where nobody ran them again. New jobs are recorded under a new identity.
-        """
-        self.store.new_identity()
-        given_up = [job_id for job_id in self._running if job_id not in self._past_return]
-        if given_up:
-            logger.warning(
-                "this process's lease ran out and its jobs were taken over: giving up %d job(s)",
-                len(given_up),
-            )
-        for job_id in given_up:
-            self._running[job_id].cancel()
-
-    def _given_up(self, claim: Claim) -> bool:
-        """Whether the job's claim is of an identity this process no longer has."""
-        return claim.owner != self.store.instance
-
     async def run(
         self,
         job_id: str,
@@ -266,123 +239,6 @@ class JobRunner:
         finally:
             self._forget(job_id)
 
-    async def _give_back(self, job_id: str, claim: Claim) -> None:
-        """Back to the store if it can run again, else recorded interrupted; only while the
-        job is still this claim's (at shutdown, or with the lease lost)."""
-        # Closed: the drain recorded it. Unavailable: the lease sweep will.
-        with contextlib.suppress(JobStoreClosedError, JobStoreUnavailableError):
-            if job_id in self._past_return:
-                reason = LEASE_LOST_REASON if self._given_up(claim) else INTERRUPTED_REASON
-                await self.store.interrupt({job_id: claim}, reason)
-            else:
-                await self.store.release({job_id: claim})
-
-    async def _attempt_until_done(
-        self,
-        job: JobEvent,
-        kind: JobKind,
-        arguments: Arguments,
-        attempts_before: int,
-        claim: Claim,
-    ) -> None:
-        retry = kind.retry(self.app)
-        began = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
-            number = attempts_before + attempt
-            mark = partial(self._pass_point_of_no_return, job.job_id, number, claim)
-            progress.current_mark.set(mark if kind.marks_point_of_no_return else None)
-            running = None
-            if kind.idempotent:
-                # Nobody waits: an idempotent job may run twice.
-                running = self.store.started(job.job_id, number, claim)
-            elif not kind.marks_point_of_no_return:
-                await mark()
-            for observer in self.observers:
-                observer.started(job, attempt)
-            try:
-                result = await kind.run(self.app, arguments)
-            except OutcomeUnknownError as error:
-                # Its work may have taken effect: never run again without a person's say-so.
-                logger.error("job %s (%s) uncertain: %s", job.job_id, job.kind, error)
-                recorded = await self.store.finished(
-                    job.job_id,
-                    JobStatus.UNCERTAIN,
-                    attempts=number,
-                    error=str(error),
-                    running=running,
-                    claim=claim,
-                )
-                self._tell_finished(job, JobStatus.UNCERTAIN, began, error, recorded)
-                return
-            except Exception as error:
-                if retry.should_retry(error, attempt):
-                    delay = retry.delay(attempt)
-                    logger.warning(
-                        "job %s (%s) attempt %d failed, retrying in %.1fs: %s",
-                        *(job.job_id, job.kind, attempt, delay, describe(error)),
-                    )
-                    for observer in self.observers:
-                        observer.retrying(job, attempt, error)
-                    if kind.marks_point_of_no_return:  # no `running` write told the attempts
-                        self.store.attempted(job.job_id, number, claim)
-                    await asyncio.sleep(delay)
-                    continue
-                logger.exception(
-                    "job %s (%s) failed after %d attempt(s)", job.job_id, job.kind, attempt
-                )
-                recorded = await self.store.finished(
-                    job.job_id,
-                    JobStatus.FAILED,
-                    attempts=number,
-                    error=describe(error),
-                    running=running,
-                    claim=claim,
-                )
-                self._tell_finished(job, JobStatus.FAILED, began, error, recorded)
-                return
-            recorded = await self.store.finished(
-                job.job_id,
-                JobStatus.SUCCEEDED,
-                attempts=number,
-                result=result,
-                running=running,
-                claim=claim,
-            )
-            self._tell_finished(job, JobStatus.SUCCEEDED, began, None, recorded)
-            return
-
-    async def _pass_point_of_no_return(self, job_id: str, attempt: int, claim: Claim) -> None:
-        """Commit `running` before the job does what cannot be undone (progress.py).
-
-        At every attempt: the commit is also the check that the job is still this
-        process's (JobLostError when another one has taken it over since).
-        """
-        if self._past_return.get(job_id) == attempt:
-            return
-        await self.store.started_durably(job_id, attempt, claim)
-        self._past_return[job_id] = attempt
-
-    def _tell_finished(
-        self,
-        job: JobEvent,
-        status: JobStatus,
-        began: float,
-        error: Exception | None,
-        recorded: bool,
-    ) -> None:
-        if not recorded:
-            logger.warning(
-                "job %s (%s) ended %s here, but another process had taken it over meanwhile:"
-                " its record is that process's",
-                *(job.job_id, job.kind, status.value),
-            )
-            return
-        seconds = time.monotonic() - began
-        for observer in self.observers:
-            observer.finished(job, status, seconds, error)
-
     def _forget(self, job_id: str) -> None:
         self._unfinished.pop(job_id, None)
         self._claims.pop(job_id, None)
@@ -390,34 +246,3 @@ class JobRunner:
         self._past_return.pop(job_id, None)
         if not self._unfinished:
             self._all_finished.set()
-
-    async def drain(self, grace: float) -> None:
-        """Wait up to `grace` seconds for running jobs, then give back or interrupt the rest.
-
-        Jobs this runner started itself (claimed ones, schedules') are cancelled first, so
-        nothing still runs once its record says it may run elsewhere.
-        """
-        self._shutting_down = True
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._all_finished.wait(), timeout=grace)
-        for task in list(self._started_here):
-            task.cancel()
-        await asyncio.gather(*self._started_here, return_exceptions=True)
-        leftover = dict(self._unfinished)
-        if not leftover:
-            return
-        claims = {job_id: self._claims[job_id] for job_id in leftover}
-        cut_off = {job_id: claim for job_id, claim in claims.items() if job_id in self._past_return}
-        come_back = {job_id: claim for job_id, claim in claims.items() if job_id not in cut_off}
-        try:
-            interrupted = await self.store.interrupt(cut_off, INTERRUPTED_REASON)
-            released = await self.store.release(come_back)
-        except JobStoreUnavailableError as error:
-            # Their owner's lease ends with this process: a live process takes them over.
-            logger.error("could not record %d unfinished job(s): %s", len(leftover), error)
-            return
-        logger.warning(
-            "at shutdown: %d job(s) recorded interrupted, %d given back to run again",
-            interrupted,
-            released,
-        )

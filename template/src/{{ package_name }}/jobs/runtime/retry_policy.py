@@ -4,7 +4,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..settings import CoreSettings
+from ...settings import CoreSettings
 
 
 def never(_: BaseException) -> bool:

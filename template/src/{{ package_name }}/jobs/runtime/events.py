@@ -7,7 +7,7 @@ needs it. Its methods run on the event loop, inline: they must be quick and must
 from dataclasses import dataclass
 from typing import Protocol
 
-from .models import JobStatus
+from ..store.records import JobStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ runs again only when the person asking confirms that this is what they want.
 
 from collections.abc import Collection
 
-from .models import RETRYABLE, JobRecord, JobStatus, NewJob, RecordedBefore
+from ..store.records import RETRYABLE, JobRecord, JobStatus, NewJob, RecordedBefore
 
 
 class JobNotRetryableError(Exception):

@@ -4,14 +4,14 @@ import asyncio
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 
-from ..feature import PruneTable
-from . import queries, retention
-from .database import Connection, Database
-from .errors import JobStoreUnavailableError, describe
-from .models import new_job_id
-from .rerun import new_attempt, retried_already
-from .schema import SchemaChange
-from .writer import Writer
+from ..store import queries
+from ..store.database import Connection, Database, PruneTable
+from ..store.errors import JobStoreUnavailableError, describe
+from ..store.record_writer import Writer
+from ..store.records import new_job_id
+from ..store.schema import SchemaChange
+from . import retention
+from .manual_retry import new_attempt, retried_already
 
 
 @contextmanager

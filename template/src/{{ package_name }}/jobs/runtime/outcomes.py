@@ -7,8 +7,8 @@ small jobs may prefer its metrics).
 
 import logging
 
+from ..store.records import JobStatus
 from .events import JobEvent
-from .models import JobStatus
 
 logger = logging.getLogger(__name__)
 

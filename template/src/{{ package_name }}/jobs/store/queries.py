@@ -2,16 +2,14 @@
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from .database import Changes, Connection, Database
-from .models import (
-    CELERY_OWNER,
+from .records import (
     FINISHED,
     UNFINISHED,
     Claim,
-    ClaimedJob,
     Job,
     JobRecord,
     JobStatus,
@@ -223,107 +221,6 @@ def release(db: Database, connection: Connection, claims: Mapping[str, Claim]) -
     """
     changes = {"status": JobStatus.QUEUED.value, "owner": None}
     return update_unfinished(db, connection, claims, changes)
-
-
-# No live process owns the job: it was given back, or its owner's lease has expired.
-# Celery's jobs are never gone: its workers run them, whichever processes of this service live.
-OWNER_GONE = (
-    "(owner IS NULL OR (owner <> '" + CELERY_OWNER + "' AND NOT EXISTS (SELECT 1 FROM"
-    " instances WHERE instances.id = jobs.owner AND instances.lease_expires_at > ?)))"
-)
-
-
-def claim_abandoned(
-    db: Database,
-    connection: Connection,
-    owner: str,
-    kinds: Sequence[str],
-    idempotent_kinds: Sequence[str],
-    reason: str,
-) -> tuple[list[ClaimedJob], int]:
-    """Take over the jobs no live process owns that can run again; record the rest interrupted.
-
-    Run again: those that never started, of a kind this process knows, and those cut off
-    mid-run whose kind is idempotent. One statement claims them, so of several processes
-    sweeping at once each job goes to one. Return the claimed jobs and how many were
-    recorded interrupted (cut off mid-run, or recorded before arguments were stored).
-    """
-    at = now()
-    rerunnable = [f"(status = ? AND kind IN ({placeholders(kinds)}))"] if kinds else []
-    params: list[Any] = [JobStatus.QUEUED.value, *kinds] if kinds else []
-    if idempotent_kinds:
-        rerunnable.append(f"(status = ? AND kind IN ({placeholders(idempotent_kinds)}))")
-        params += [JobStatus.RUNNING.value, *idempotent_kinds]
-    claimed: list[ClaimedJob] = []
-    if rerunnable:
-        rows = db.execute(
-            connection,
-            "UPDATE jobs SET status = ?, owner = ?, epoch = epoch + 1"  # noqa: S608 -- `?`s
-            f" WHERE arguments IS NOT NULL AND ({' OR '.join(rerunnable)}) AND {OWNER_GONE}"
-            " RETURNING id, kind, arguments, request_id, attempts, epoch, retry_of",
-            (JobStatus.QUEUED.value, owner, *params, at),
-        ).fetchall()
-        claimed = [
-            ClaimedJob(
-                id_,
-                kind,
-                json.loads(arguments),
-                request_id,
-                attempts,
-                Claim(owner, epoch),
-                retry_of,
-            )
-            for id_, kind, arguments, request_id, attempts, epoch, retry_of in rows
-        ]
-    return claimed, sweep_expired(db, connection, reason, at)
-
-
-def take_lease(
-    db: Database, connection: Connection, instance: str, host: str, pid: int, seconds: float
-) -> None:
-    """A new identity's first lease: alive for `seconds`, its unfinished jobs its own business."""
-    at = now()
-    db.execute(
-        connection,
-        "INSERT INTO instances (id, host, pid, started_at, lease_expires_at)"
-        " VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (id) DO UPDATE SET lease_expires_at = excluded.lease_expires_at",
-        (instance, host, pid, at, at + timedelta(seconds=seconds)),
-    )
-
-
-def renew_lease(db: Database, connection: Connection, instance: str, seconds: float) -> Changes:
-    """Alive for `seconds` more; no row changed when the lease is gone.
-
-    Gone means another process found it run out and took this one's jobs over, in the same
-    transaction that deleted it (sweep_expired): the lease is never re-created then.
-    """
-    changes: Changes = db.execute(
-        connection,
-        "UPDATE instances SET lease_expires_at = ? WHERE id = ?",
-        (now() + timedelta(seconds=seconds), instance),
-    )
-    return changes
-
-
-def release_lease(db: Database, connection: Connection, instance: str) -> None:
-    db.execute(connection, "DELETE FROM instances WHERE id = ?", (instance,))
-
-
-def sweep_expired(db: Database, connection: Connection, reason: str, at: datetime) -> int:
-    """Record interrupted the unfinished jobs no live process owns; forget the expired owners.
-
-    Only those: a live process's jobs are never touched, whatever process runs this.
-    """
-    statuses = [status.value for status in UNFINISHED]
-    cursor = db.execute(
-        connection,
-        "UPDATE jobs SET status = ?, error = ?, finished_at = ?"  # noqa: S608 -- only `?`s added
-        f" WHERE status IN ({placeholders(statuses)}) AND {OWNER_GONE}",
-        (JobStatus.INTERRUPTED.value, reason, at, *statuses, at),
-    )
-    db.execute(connection, "DELETE FROM instances WHERE lease_expires_at <= ?", (at,))
-    return int(cursor.rowcount)
 
 
 def delete_finished_before(
