@@ -277,9 +277,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Answers
 # tests, real brokers, fresh installs, whole update scenarios). With them started early, the
 # two workers end together on the many quick items instead of one waiting for the other.
 LONGEST_FIRST = (
-    "tests/test_generated_projects.py::test_generated_slow_tests_pass",
     "tests/test_celery.py::",
     "tests/test_new_user.py::",
+    "tests/test_generated_projects.py::test_generated_slow_tests_pass",
     "tests/test_chaos.py::",
     "tests/test_update.py::",
     "tests/test_guide.py::",
