@@ -4,6 +4,7 @@ A reader learns what the template supports from these lists alone. Every other
 test module parametrises over them.
 """
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +142,7 @@ SUPPORTED |= PAIRWISE
 
 
 def features_on(row: dict[str, Any]) -> int:
-    """How much of the template a row switches on: the measure for picking full suites."""
+    """How much of the template a row switches on: the tie-break for picking full suites."""
     switches = ["async_clients", *ALL_JOBS, "schedules", "jobs_dashboard"]
     return (
         sum(row[name] for name in switches)
@@ -150,19 +151,33 @@ def features_on(row: dict[str, Any]) -> int:
     )
 
 
+def features_per_store(row: dict[str, Any]) -> set[tuple[str, str]]:
+    """(jobs store, feature) for each feature the row switches on, task queue included."""
+    switches = ["async_clients", *ALL_JOBS, "schedules", "jobs_dashboard"]
+    features = {name for name in switches if row[name]}
+    features |= {f"task_queue={row['task_queue']}", *row["observability"]}
+    return {(row["jobs_store"], feature) for feature in features}
+
+
 def full_suite_combos(combos: dict[str, dict[str, Any]]) -> set[str]:
-    """One combination per Python version and jobs store, the one with the most features on:
-    these run their whole generated suite. The tests of the job runtime (marked `slow` in the
-    generated projects: real service processes, waited-out timeouts) are the same text in every
-    render, so every other combination runs its quick tests only (`-m "not slow"`): its
-    rendering, wiring and features."""
-    best: dict[tuple[str, str], tuple[int, str]] = {}
+    """One combination per Python version, together on both jobs stores, with as many features
+    on each store as three rows can hold: these run their whole generated suite. The tests of
+    the job runtime (marked `slow` in the generated projects: real service processes,
+    waited-out timeouts) are the same text in every render, so every other combination runs
+    its quick tests only (`-m "not slow"`): its rendering, wiring and features."""
+    per_version: dict[str, list[str]] = {}
     for name, answers in combos.items():
-        row = as_row(answers)
-        key = (row["python_version"], row["jobs_store"])
-        if key not in best or features_on(row) > best[key][0]:
-            best[key] = (features_on(row), name)
-    return {name for _, name in best.values()}
+        per_version.setdefault(as_row(answers)["python_version"], []).append(name)
+
+    def reach(names: tuple[str, ...]) -> tuple[int, int, int]:
+        rows = [as_row(combos[name]) for name in names]
+        return (
+            len({row["jobs_store"] for row in rows}),
+            len(set().union(*map(features_per_store, rows))),
+            sum(map(features_on, rows)),
+        )
+
+    return set(max(itertools.product(*per_version.values()), key=reach))
 
 
 FULL_SUITES = full_suite_combos(SUPPORTED)
@@ -195,5 +210,5 @@ UNSUPPORTED: dict[str, tuple[dict[str, Any], str]] = {
 
 
 def params(combos: dict[str, dict[str, Any]] = SUPPORTED) -> list[Any]:
-    """Parametrisation over combinations; one xdist group each, so each renders once."""
-    return [pytest.param(name, id=name, marks=pytest.mark.xdist_group(name)) for name in combos]
+    """Parametrisation over combinations (each renders once per run: conftest.rendered)."""
+    return [pytest.param(name, id=name) for name in combos]

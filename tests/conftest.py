@@ -166,6 +166,12 @@ def tool(env: Path, name: str) -> str:
     return str(env / "bin" / name)
 
 
+# The generated tests that build the whole app (every feature's router and settings) and ask
+# it the first questions: enough to show that a project installed or updated another way is
+# wired; the matrix runs all the quick tests of the same combination.
+SMOKE_TESTS = ("tests/test_health.py", "tests/test_jobs_api.py")
+
+
 POSTGRES_SETTINGS = ("JOBS_TEST_DATABASE_URL", "REQUIRE_POSTGRES")
 
 
@@ -235,17 +241,61 @@ def no_git_identity(tmp_path_factory: pytest.TempPathFactory):
         yield
 
 
+def run_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This run's temporary folder, the same for every xdist worker (each has its own below)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Answers], Path]:
-    """Render each combination once per session (per worker), keyed by its id."""
-    cache: dict[str, Path] = {}
+    """Render each combination once per run, keyed by its id, whichever worker asks first.
+
+    The workers share the renders (the first renders under a lock, the others wait for it),
+    so the tests of one combination need no xdist group: both workers take them, in the
+    order that keeps both busy. Nothing writes into a render: tests copy it or work in
+    folders of their own (the generated tests chdir into theirs).
+    """
+    shared = run_tmp(tmp_path_factory) / "rendered"
+    shared.mkdir(exist_ok=True)
 
     def get(combo_id: str, answers: Answers) -> Path:
-        if combo_id not in cache:
-            cache[combo_id] = render(tmp_path_factory.mktemp(combo_id) / "project", answers)
-        return cache[combo_id]
+        project = shared / combo_id / "project"
+        with (shared / f"{combo_id}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not project.is_dir():
+                # Rendered aside and moved in: a render that failed halfway is never reused.
+                staging = render(tmp_path_factory.mktemp(combo_id) / "project", answers)
+                project.parent.mkdir(exist_ok=True)
+                staging.rename(project)
+        return project
 
     return get
+
+
+# Scheduled first, in this order: the items that run for minutes (generated job-runtime
+# tests, real brokers, fresh installs, whole update scenarios). With them started early, the
+# two workers end together on the many quick items instead of one waiting for the other.
+LONGEST_FIRST = (
+    "tests/test_celery.py::",
+    "tests/test_new_user.py::",
+    "tests/test_generated_projects.py::test_generated_slow_tests_pass",
+    "tests/test_chaos.py::",
+    "tests/test_update.py::",
+    "tests/test_guide.py::",
+    "tests/test_postgres_faults.py::",
+    "tests/test_generated_projects.py::test_generated_quick_tests_pass",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        for position, prefix in enumerate(LONGEST_FIRST):
+            if item.nodeid.startswith(prefix):
+                return position
+        return len(LONGEST_FIRST) + (item.get_closest_marker("slow") is None)
+
+    items.sort(key=rank)
 
 
 MATRIX_MODULE = "tests/test_generated_projects.py::"
@@ -256,9 +306,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     outcomes: dict[str, set[str]] = {}
     for category in ("passed", "failed", "error", "skipped"):
         for report in terminalreporter.stats.get(category, []):
-            nodeid = getattr(report, "nodeid", "")
-            if nodeid.startswith(MATRIX_MODULE) and nodeid.endswith("]"):
-                combo = nodeid[nodeid.index("[") + 1 : -1]
+            combo = dict(getattr(report, "user_properties", [])).get("combo")
+            if getattr(report, "nodeid", "").startswith(MATRIX_MODULE) and combo:
                 outcomes.setdefault(combo, set()).add(category)
     if outcomes:
         clean = sum(1 for seen in outcomes.values() if seen == {"passed"})

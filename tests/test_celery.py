@@ -19,16 +19,7 @@ BROKERS = {
     "rabbitmq": ("celery-rabbitmq", "RABBITMQ_URL"),
 }
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.parametrize(
-        "broker",
-        [
-            pytest.param(broker, id=broker, marks=pytest.mark.xdist_group(combo))
-            for broker, (combo, _) in BROKERS.items()
-        ],
-    ),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("broker", list(BROKERS))]
 
 
 def test_generated_broker_tests_pass_against_the_real_broker(rendered, broker: str) -> None:

@@ -22,14 +22,12 @@ SETTLE_MARGIN = 3.0
 """Seconds allowed past 1.5 leases on a loaded test machine; the bench holds the goal strictly."""
 
 
-@pytest.mark.xdist_group("all-in-process")
 def test_chaos_on_sqlite(rendered, tmp_path: Path) -> None:
     project = rendered("all-in-process", ALL_IN_PROCESS)
     store = {"JOBS_DB": str(tmp_path / "jobs.sqlite3")}
     check(run_chaos(project, environment(), tmp_path, store, SECONDS, JOBS, LEASE))
 
 
-@pytest.mark.xdist_group("chaos-postgresql")
 def test_chaos_on_postgresql(rendered, tmp_path: Path, postgres: PrivatePostgres) -> None:
     project = rendered("chaos-postgresql", {**ALL_IN_PROCESS, "jobs_store": "postgresql"})
     store = {"JOBS_DATABASE_URL": postgres.url}

@@ -27,7 +27,7 @@ import pytest
 from conftest import ROOT, shared_environment
 from live_service import ALL_IN_PROCESS, Service, running
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("all-in-process")]
+pytestmark = pytest.mark.slow
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's `chromium` package
 TOKEN = "dashboard-browser-token"

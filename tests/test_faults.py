@@ -24,7 +24,7 @@ from live_service import (
     webhook_server,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("all-in-process")]
+pytestmark = pytest.mark.slow
 
 # What the service adds to SHUTDOWN_TIMEOUT before it exits: the runner's grace for
 # cancelled jobs to record themselves, plus process start-up and teardown on a busy machine.

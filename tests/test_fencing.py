@@ -23,7 +23,7 @@ from live_service import (
     smtp_server,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("all-in-process")]
+pytestmark = pytest.mark.slow
 
 LEASE_SECONDS = "3"
 MESSAGES = 8

@@ -19,7 +19,7 @@ from combos import SUPPORTED
 from conftest import clean_env, read_answers, render, run, shared_environment
 from live_service import Service, running
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("guide")]
+pytestmark = pytest.mark.slow
 
 TITLE = "## Add your own job kind"
 NEW_FILE = re.compile(r"^`([^`]+)`:$")

@@ -26,7 +26,8 @@ import pytest
 from conftest import shared_environment
 from live_service import ALL_IN_PROCESS, Service, running
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("all-in-process")]
+# One group: the services below are module fixtures, started once on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile-input")]
 
 TOKEN = "a-long-random-test-token"
 

@@ -85,21 +85,25 @@ def test_generator_adds_nothing_when_the_seeds_already_cover_every_pair() -> Non
     assert complete(factors, lambda row: True, seeds) == []
 
 
-def test_each_python_version_and_jobs_store_runs_one_whole_generated_suite() -> None:
+def test_each_python_version_and_each_jobs_store_runs_a_whole_generated_suite() -> None:
     rows = [as_row(SUPPORTED[name]) for name in FULL_SUITES]
 
-    runs = sorted((row["python_version"], row["jobs_store"]) for row in rows)
-
-    assert runs == sorted(itertools.product(FACTORS["python_version"], FACTORS["jobs_store"]))
+    assert sorted(row["python_version"] for row in rows) == FACTORS["python_version"]
+    assert {row["jobs_store"] for row in rows} == set(FACTORS["jobs_store"])
 
 
 def test_every_feature_runs_its_slow_tests_on_each_jobs_store() -> None:
+    rows = [as_row(SUPPORTED[name]) for name in FULL_SUITES]
     for store in FACTORS["jobs_store"]:
-        rows = [as_row(SUPPORTED[name]) for name in FULL_SUITES]
-        rows = [row for row in rows if row["jobs_store"] == store]
+        on_store = [row for row in rows if row["jobs_store"] == store]
 
         for switch in ["async_clients", *ALL_JOBS, "schedules", "jobs_dashboard"]:
-            assert any(row[switch] for row in rows), (store, switch)
-        assert {row["task_queue"] for row in rows} == {"none", "celery"}, store
-        observed = {name for row in rows for name in row["observability"]}
-        assert observed == {"metrics", "tracing", "sentry"}, store
+            assert any(row[switch] for row in on_store), (store, switch)
+        assert any(row["task_queue"] == "celery" for row in on_store), store
+    # The rest is not the jobs store's business: once in any full suite.
+    assert {row["task_queue"] for row in rows} == {"none", "celery"}
+    assert {name for row in rows for name in row["observability"]} == {
+        "metrics",
+        "tracing",
+        "sentry",
+    }

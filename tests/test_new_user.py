@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from combos import SUPPORTED
-from conftest import clean_env, find_interpreter, read_answers, render, run, uv
+from conftest import SMOKE_TESTS, clean_env, find_interpreter, read_answers, render, run, uv
 
 NEW_USERS = ["everything-on"]
 # The README sections whose commands a new user runs, in this order, before anything else.
@@ -23,10 +23,7 @@ FIRST_HOUR = ["Install and run", "Test and lint"]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "combo",
-    [pytest.param(name, marks=pytest.mark.xdist_group(f"new-user-{name}")) for name in NEW_USERS],
-)
+@pytest.mark.parametrize("combo", NEW_USERS)
 def test_project_installs_with_only_its_declared_dependencies_and_passes(
     tmp_path: Path, combo: str
 ) -> None:
@@ -42,11 +39,10 @@ def test_project_installs_with_only_its_declared_dependencies_and_passes(
     run([uv(), "pip", "install", "--quiet", "--python", python, "-e", ".[dev]"], project)
 
     run([str(venv / "bin" / answers["project_slug"]), "--help"], project, clean_env())
-    # The quick tests import every module; the slow ones (the job runtime's real processes)
-    # need nothing more installed, and the matrix runs them in this combination already.
-    quick = ["-m", "not slow"]
+    # The app with every feature built, under the declared test tools; the matrix runs all of
+    # this combination's tests already.
     tests = run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *quick], project, clean_env()
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SMOKE_TESTS], project, clean_env()
     )
     assert " passed" in tests.stdout
     # Type stubs are dependencies too: a forgotten one fails mypy --strict here.
@@ -84,7 +80,6 @@ while True:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("new-user-readme")
 def test_every_command_the_generated_readme_names_works_in_its_order(tmp_path: Path) -> None:
     """One shell, as a terminal: the README's install, lock, test and lint commands verbatim,
     `python` being the interpreter `python_version` names; `serve` runs in the background (on a
@@ -112,8 +107,8 @@ def test_every_command_the_generated_readme_names_works_in_its_order(tmp_path: P
                 'kill -TERM "$server" && wait "$server"',
             ]
         elif command == "pytest":
-            # The slow tests (the job runtime's real processes) run in the matrix's defaults.
-            script.append("pytest -m 'not slow'")
+            # The matrix runs all of the defaults' tests.
+            script.append(f"pytest {' '.join(SMOKE_TESTS)}")
         else:
             script.append(command)
     python_dir = tmp_path / "bin"  # `python` is the interpreter the answers name

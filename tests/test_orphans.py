@@ -20,7 +20,6 @@ from live_service import ALL_IN_PROCESS, Service, running, wait_until
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.xdist_group("all-in-process"),
     pytest.mark.skipif(sys.platform != "linux", reason="reads /proc; the signal is Linux's"),
 ]
 

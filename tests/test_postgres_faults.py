@@ -33,7 +33,7 @@ from live_service import (
 from private_postgres import PrivatePostgres
 
 COMBO = "postgresql-store"
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(COMBO)]
+pytestmark = pytest.mark.slow
 
 LEASE_SECONDS = 2.0
 OUTAGE_SECONDS = 6.0

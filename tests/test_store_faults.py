@@ -22,7 +22,7 @@ import pytest
 from conftest import shared_environment
 from live_service import ALL_IN_PROCESS, Response, Service, running, wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("all-in-process")]
+pytestmark = pytest.mark.slow
 
 LOCK_SECONDS = 7.0
 PROMPT = 6.0

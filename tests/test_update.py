@@ -18,6 +18,7 @@ import copier
 import pytest
 from conftest import (
     ROOT,
+    SMOKE_TESTS,
     Answers,
     clean_env,
     commit_and_tag,
@@ -99,15 +100,16 @@ def unordered(value: Any) -> Any:
     return sorted(value) if isinstance(value, list) else value
 
 
-def run_project_tests(project: Path) -> None:
-    """The updated project's quick tests: its slow ones are the job runtime's, the same text
-    the matrix runs in full (tests/test_generated_projects.py)."""
+def run_project_tests(project: Path, *tests: str) -> None:
+    """The updated project's smoke tests and these quick ones: the matrix runs every feature's
+    tests in its combinations (tests/test_generated_projects.py)."""
     env = shared_environment(read_answers(project)["python_version"])
     result = run(
-        [tool(env, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"],
+        [tool(env, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow",
+         *SMOKE_TESTS, *tests],
         project,
         clean_env(),
-    )
+    )  # fmt: skip
     assert " passed" in result.stdout
 
 
@@ -289,6 +291,8 @@ MARKERS = {
     ],
     "docker": [("Dockerfile", "HEALTHCHECK"), ("compose.yaml", "services:")],
 }
+# The generated tests of each feature, run in the updated project.
+FEATURE_TESTS = {"celery": ["tests/test_celery.py"], "email": ["tests/test_email.py"], "docker": []}
 
 
 def has_marker(project: Path, path: str, text: str) -> bool:
@@ -328,7 +332,7 @@ def test_turning_a_feature_on_adds_exactly_its_files_and_the_tests_pass(
     assert {key: unordered(answers[key]) for key in change} == {
         key: unordered(value) for key, value in change.items()
     }
-    run_project_tests(project)
+    run_project_tests(project, *FEATURE_TESTS[feature])
 
 
 @pytest.mark.parametrize("feature", SWITCHES)
@@ -532,7 +536,7 @@ def test_update_moves_a_project_with_its_own_code_to_the_current_layout(
     env = shared_environment(read_answers(project)["python_version"])
     for check in (["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy", "."]):
         run([tool(env, check[0]), *check[1:]], project, clean_env())
-    tests = ["tests/test_greetings.py", "tests/test_health.py", "tests/test_jobs_api.py"]
+    tests = ["tests/test_greetings.py", *SMOKE_TESTS]
     result = run(
         [tool(env, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
         project,
