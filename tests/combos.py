@@ -182,6 +182,24 @@ def full_suite_combos(combos: dict[str, dict[str, Any]]) -> set[str]:
 
 FULL_SUITES = full_suite_combos(SUPPORTED)
 
+# The generated tests of the job runtime and the request limits themselves: the same text in
+# every combination but for the jobs store (test_matrix proves it), so they run in the full
+# suites (each store, each Python version) and the other combinations run their feature and
+# wiring tests (endpoints, the API token on every route, the settings, the CLI, ...).
+RUNTIME_TESTS = (
+    "test_fencing.py",
+    "test_job_lists.py",
+    "test_job_outcomes.py",
+    "test_job_runner.py",
+    "test_job_store.py",
+    "test_jobs_come_back.py",
+    "test_limits.py",
+    "test_parent_death.py",
+    "test_postgresql_store.py",
+    "test_shutdown.py",
+    "test_sqlite_store.py",
+)
+
 
 # Answers that must be refused with a message naming the question, writing nothing.
 UNSUPPORTED: dict[str, tuple[dict[str, Any], str]] = {

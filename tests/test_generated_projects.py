@@ -2,13 +2,14 @@
 
 Runs in a shared environment per Python version that holds every dependency any
 combination can declare (tests/generated-requirements.txt), on the interpreter the
-combination's `python_version` answer names. Every combination runs its quick tests; the
-job runtime's slow tests run in one combination per Python version, on both jobs stores
-(combos.FULL_SUITES), split in parts so that both xdist workers share them.
+combination's `python_version` answer names. Every combination runs its quick feature and
+wiring tests; the job runtime's own tests (combos.RUNTIME_TESTS) and every slow test run in one
+combination per Python version, on both jobs stores (combos.FULL_SUITES), the slow ones split
+in parts so that both xdist workers share them.
 """
 
 import pytest
-from combos import FULL_SUITES, SUPPORTED, params
+from combos import FULL_SUITES, RUNTIME_TESTS, SUPPORTED, params
 from conftest import clean_env, read_answers, run, shared_environment, tool
 
 pytestmark = pytest.mark.slow
@@ -63,8 +64,9 @@ def generated_pytest(env, project, *args: str) -> str:
 
 
 @pytest.mark.parametrize("combo", params())
-def test_generated_quick_tests_pass(project, env) -> None:
-    generated_pytest(env, project, "-m", "not slow")
+def test_generated_quick_tests_pass(project, env, combo: str) -> None:
+    runtime = [] if combo in FULL_SUITES else [f"--ignore=tests/{name}" for name in RUNTIME_TESTS]
+    generated_pytest(env, project, "-m", "not slow", *runtime)
 
 
 @pytest.mark.parametrize("part", range(SLOW_PARTS))

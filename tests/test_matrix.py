@@ -6,8 +6,19 @@ combinations plus the pairwise rows). These tests prove that list is what it cla
 """
 
 import itertools
+import re
 
-from combos import ALL_JOBS, FACTORS, FULL_SUITES, PAIRWISE, SUPPORTED, answerable, as_row
+from combos import (
+    ALL_JOBS,
+    FACTORS,
+    FULL_SUITES,
+    PAIRWISE,
+    RUNTIME_TESTS,
+    SUPPORTED,
+    answerable,
+    as_row,
+)
+from conftest import ROOT
 from pairwise import complete, pairs_of, required_pairs
 
 
@@ -107,3 +118,17 @@ def test_every_feature_runs_its_slow_tests_on_each_jobs_store() -> None:
         "tracing",
         "sentry",
     }
+
+
+def test_the_runtime_tests_read_the_same_in_every_combination_with_their_store() -> None:
+    """What lets the other combinations skip them: no answer but the store shapes their text."""
+    sources = {
+        re.sub(r"\{%.*?%\}", "", path.name).removesuffix(".jinja"): path
+        for path in (ROOT / "template" / "tests").iterdir()
+    }
+    for name in RUNTIME_TESTS:
+        text = sources[name].read_text()
+        answers = set(re.findall(r"\{\{\s*(\w+)", text)) | set(re.findall(r"\{%", text))
+        assert answers <= {"package_name"}, f"{name} depends on {answers}"
+        store = re.findall(r"jobs_store == '(\w+)'", sources[name].name)
+        assert store in ([], [name.removeprefix("test_").removesuffix("_store.py")]), name
