@@ -3,9 +3,9 @@
 Worker: `python -m pgqueuer_app`, which is `pgq run pgqueuer_app:create_pgqueuer` through
 `pgqueuer.run`, the supervisor the CLI calls, with the CLI's defaults (its `run` command
 fails before starting in pgqueuer 1.6.0 with the installed typer: the log level arrives
-as text). The factory is the one its docs show (one asyncpg connection, an entrypoint per
-job); the schema is installed with `pgq install`. The web app enqueues through an asyncpg
-pool.
+as text). The factory is the one its docs show (an async context manager: one asyncpg
+connection, an entrypoint per job); the schema is installed with `pgq install`. The web
+app enqueues through an asyncpg pool.
 """
 
 import asyncio
@@ -27,7 +27,8 @@ EmailRequest: Any = importlib.import_module(f"{package}.email.schemas").EmailReq
 DSN = os.environ["BENCH_POSTGRES_URL"]
 
 
-async def create_pgqueuer() -> PgQueuer:
+@asynccontextmanager
+async def create_pgqueuer() -> AsyncIterator[PgQueuer]:
     connection = await asyncpg.connect(DSN)
     pgq = PgQueuer(AsyncpgDriver(connection))
 
@@ -36,7 +37,10 @@ async def create_pgqueuer() -> PgQueuer:
         data = json.loads(job.payload or b"{}")
         stamp(data["subject"], data["accepted"])
 
-    return pgq
+    try:
+        yield pgq
+    finally:
+        await connection.close()
 
 
 @asynccontextmanager

@@ -481,7 +481,10 @@ def job_systems(
     measured = [s for s in systems if results[s.name]]
     for system in measured:
         report.labels[system.name] = f"job systems: {system.label}"
-    summarise(report, measured, results, losses, rates, missing, kill_jobs, peers, arq, project)
+    summarise(
+        report, measured, results, losses, rates, missing, (kill_jobs, recovery), peers, arq,
+        project,
+    )  # fmt: skip
 
 
 def summarise(
@@ -491,7 +494,7 @@ def summarise(
     losses: dict[str, Loss],
     rates: dict[str, float],
     missing: set[str],
-    kill_jobs: int,
+    kill: tuple[int, float],
     peers: Path,
     arq: Path,
     project: Project,
@@ -552,8 +555,10 @@ def summarise(
         f" {CONNECTIONS} connections) on core {LOADGEN_CPU} with them. Completed jobs/s: jobs"
         " run / (last job's end - wrk's start). CPU per job: web server and workers (with"
         " their children) from `/proc`, from wrk's start to the last job's end. kill -9:"
-        f" {kill_jobs} requests, web server and workers killed once half were accepted,"
-        " restarted, and the accepted jobs that never ran counted at their stamps.",
+        f" {kill[0]} requests, web server and workers killed once half were accepted,"
+        f" restarted, and the accepted jobs that had not run {kill[1]:.0f} s later (each"
+        " system's own settings: the tracked runner's lease, Celery's visibility timeout, ...)"
+        " counted at their stamps.",
         "",
         f"Versions: {listed}; redis (Python client) {versions.get('redis', '?')}"
         f" (arq's venv: {arq_redis or '?'}).",
@@ -613,7 +618,8 @@ def goals(
             report.goal(
                 f"job systems: {ours.label}: accepted jobs lost to kill -9 of web and workers",
                 "0",
-                f"{loss.lost} of {loss.accepted} (peers: {lost or 'not measured'})",
+                f"{loss.lost} of {loss.accepted}, {loss.twice} ran twice"
+                f" (peers: {lost or 'not measured'})",
                 loss.lost == 0,
             )
         if ours.name in rates and "pgqueuer" in rates:
