@@ -112,10 +112,12 @@ def main() -> None:
     path, _ = render_project(OUT / "project", args.jobs)
     project = Project(path, project_environment(path))
     report = Report()
-    if "peers" in args.only:
-        report.peers_python = peers_environment(project.python)
+    postgres = None
+    if {"peers", "systems"} & set(args.only):
         pg_path, _ = render_project(OUT / "project-postgresql", args.jobs, jobs_store="postgresql")
         postgres = Project(pg_path, project_environment(pg_path, "venv-postgresql"))
+    if "peers" in args.only:
+        report.peers_python = peers_environment(project.python)
         peers(
             project, postgres, report.peers_python, report, args.seconds, args.rounds, args.profile
         )
@@ -136,8 +138,6 @@ def main() -> None:
         celery(project, report, 200, args.redis_url)
     if "systems" in args.only:
         report.peers_python = report.peers_python or peers_environment(project.python)
-        pg_path, _ = render_project(OUT / "project-postgresql", args.jobs, jobs_store="postgresql")
-        postgres = Project(pg_path, project_environment(pg_path, "venv-postgresql"))
         job_systems(
             project, postgres, report.peers_python, arq_environment(project.python), report,
             args.seconds, args.rounds, args.kill_jobs, args.store_jobs, args.recovery,
