@@ -223,17 +223,30 @@ class Running:
 def running(
     project: Project, system: System, workdir: Path, env: dict[str, str], name: str
 ) -> Iterator[Running]:
-    """The system's workers, then its web server, all on CORES, until the block ends."""
-    with contextlib.ExitStack() as stack:
-        workers = [
-            stack.enter_context(
-                background([*pin(CORES), *command], workdir, env, workdir / f"{name}-w{i}.log")
-            )
-            for i, command in enumerate(system.workers)
-        ]
-        command = project.uvicorn(system.app, python=system.python)
-        server = stack.enter_context(serve(name, command, workdir, env, free_port(), cpu=CORES))
-        yield Running(server, workers)
+    """The system's workers, then its web server, all on CORES, until the block ends.
+
+    A worker's own processes (saq's `--workers`, Celery's pool) are stopped with it: saq's
+    outlive a SIGTERM to their parent.
+    """
+    children: list[int] = []
+    try:
+        with contextlib.ExitStack() as stack:
+            workers = [
+                stack.enter_context(
+                    background([*pin(CORES), *command], workdir, env, workdir / f"{name}-w{i}.log")
+                )
+                for i, command in enumerate(system.workers)
+            ]
+            command = project.uvicorn(system.app, python=system.python)
+            server = stack.enter_context(serve(name, command, workdir, env, free_port(), cpu=CORES))
+            try:
+                yield Running(server, workers)
+            finally:
+                children = [child for worker in workers for child in children_of(worker.pid)]
+    finally:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
 
 
 def post(server: Server, path: str, subject: str) -> int:
@@ -389,16 +402,19 @@ def kill_mid_run(project: Project, system: System, jobs: int, recovery: float) -
     return Loss(len(accepted), len(accepted - ran), ran_twice(workdir, "kill_"))
 
 
+def children_of(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(child) for child in found.stdout.split()]
+
+
 def kill_tree(pid: int) -> None:
     """SIGKILL a process and its children (a prefork pool), this PID's family only."""
-    children = subprocess.run(
-        ["pgrep", "-P", str(pid)], capture_output=True, text=True
-    ).stdout.split()
+    children = children_of(pid)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     for child in children:
         with contextlib.suppress(ProcessLookupError):
-            os.kill(int(child), signal.SIGKILL)
+            os.kill(child, signal.SIGKILL)
 
 
 def store_rates(
