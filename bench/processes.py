@@ -27,8 +27,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def pin(cpu: int) -> list[str]:
-    """taskset prefix that pins a process to one core (when the machine has two or more)."""
+def pin(cpu: int | str) -> list[str]:
+    """taskset prefix that pins a process to one core, or a list of them like "0,1" (when
+    the machine has two or more)."""
     if (os.cpu_count() or 1) < 2 or not shutil.which("taskset"):
         return []
     return ["taskset", "-c", str(cpu)]
@@ -84,13 +85,19 @@ class Server:
 
 @contextlib.contextmanager
 def serve(
-    name: str, command: list[str], workdir: Path, env: dict[str, str], port: int
+    name: str,
+    command: list[str],
+    workdir: Path,
+    env: dict[str, str],
+    port: int,
+    cpu: int | str = SERVER_CPU,
 ) -> Iterator[Server]:
-    """A uvicorn server on SERVER_CPU, up (GET /health answers 200) until the block ends."""
+    """A uvicorn server on SERVER_CPU (or `cpu`), up (GET /health answers 200) until the
+    block ends."""
     workdir.mkdir(parents=True, exist_ok=True)
     log = (workdir / f"{name}.log").open("wb")
     process = subprocess.Popen(
-        [*pin(SERVER_CPU), *command, "--host", "127.0.0.1", "--port", str(port)],
+        [*pin(cpu), *command, "--host", "127.0.0.1", "--port", str(port)],
         cwd=workdir,
         env={**os.environ, **env},
         stdout=log,

@@ -33,8 +33,13 @@ ANSWERS: dict[str, Any] = {
     "use_docker": False,
     "ci": "none",
 }
-PEER_PACKAGES = ("fastapi-mail", "fastapi-taskflow")
+PEER_PACKAGES = (
+    "fastapi-mail", "fastapi-taskflow", "procrastinate", "pgqueuer", "asyncpg", "saq",
+    "psycopg[binary]",
+)  # fmt: skip
 """Installed (with the bounds of pyproject.toml's `bench` extra) into the peers' venv."""
+ARQ_PACKAGES = ("arq",)
+"""arq wants a redis client older than the project's: its own venv, redis not constrained."""
 
 
 @dataclass
@@ -139,33 +144,48 @@ def bench_requirements(names: tuple[str, ...]) -> list[str]:
     return chosen
 
 
-def peers_environment(project_python: Path) -> Path:
+def peers_environment(
+    project_python: Path,
+    name: str = "venv-peers",
+    packages: tuple[str, ...] = PEER_PACKAGES,
+    unconstrained: tuple[str, ...] = (),
+) -> Path:
     """A venv for the peer apps: every package of the project's venv at its exact version
-    (FastAPI, uvicorn, pydantic, aiosmtplib, ...), plus fastapi-mail and fastapi-taskflow.
+    (FastAPI, uvicorn, pydantic, aiosmtplib, ...) but the `unconstrained` ones, plus
+    `packages` (by default fastapi-mail, fastapi-taskflow and the job systems on PostgreSQL
+    and Redis; Celery and redis are the project's own).
 
     Separate from the project's venv so the project's own test suite never sees them.
     """
-    venv = OUT / "venv-peers"
+    venv = OUT / name
     frozen = subprocess.run(
         [uv(), "pip", "freeze", "--python", str(project_python)],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     constraints = "\n".join(
-        line for line in frozen.splitlines() if "==" in line and not line.startswith("-e")
+        line
+        for line in frozen.splitlines()
+        if "==" in line
+        and not line.startswith("-e")
+        and line.split("==")[0].lower() not in unconstrained
     )
-    wanted = constraints + "\n" + "\n".join(bench_requirements(PEER_PACKAGES))
+    wanted = constraints + "\n" + "\n".join(bench_requirements(packages))
     stamp = venv / ".constraints"
     if not (stamp.exists() and stamp.read_text() == wanted):
         make_venv(venv)
-        (OUT / "constraints.txt").write_text(constraints + "\n")
+        listed = OUT / f"constraints-{name}.txt"
+        listed.write_text(constraints + "\n")
         subprocess.run(
             [uv(), "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-             "-r", str(OUT / "constraints.txt"), "-c", str(OUT / "constraints.txt"),
-             *bench_requirements(PEER_PACKAGES)],
+             "-r", str(listed), "-c", str(listed), *bench_requirements(packages)],
             check=True,
         )  # fmt: skip
         stamp.write_text(wanted)
     return venv / "bin" / "python"
+
+
+def arq_environment(project_python: Path) -> Path:
+    return peers_environment(project_python, "venv-arq", ARQ_PACKAGES, unconstrained=("redis",))
 
 
 def python_version(python: Path) -> str:

@@ -37,6 +37,8 @@ class Report:
     peers_python: Path | None = None
     profiles: dict[str, dict[str, float]] = field(default_factory=dict)
     """workload -> part of the server (profiles.PARTS) -> µs of CPU per request."""
+    sections: list[list[str]] = field(default_factory=list)
+    """Markdown sections a phase writes itself (a table of its own), before the results."""
 
     def add(self, section: str, measure: str, value: str) -> None:
         self.rows.append((section, measure, value))
@@ -52,7 +54,8 @@ class Report:
 
 VERSIONED = (
     "fastapi", "starlette", "uvicorn", "uvloop", "httptools", "pydantic", "aiosmtplib",
-    "aiosmtpd", "httpx2", "psycopg", "celery", "redis", "fastapi-mail", "fastapi-taskflow",
+    "aiosmtpd", "httpx2", "psycopg", "celery", "kombu", "redis", "fastapi-mail",
+    "fastapi-taskflow", "procrastinate", "pgqueuer", "asyncpg", "saq", "arq",
 )  # fmt: skip
 
 
@@ -224,6 +227,7 @@ def write_markdown(report: Report, project: Project, command: str, path: Path) -
         ),
         "",
         *where_time_goes(report),
+        *(line for section in report.sections for line in section),
         "## Results",
         "",
         "![latency percentiles](benchmarks.png)",

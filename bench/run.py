@@ -18,6 +18,9 @@ their dependencies into venvs under bench/out/, and measures, in one run:
 - dashboard (phases/dashboard.py): 100 dashboard tabs polling the jobs list for 60 s: the
   server's RSS before and after, POST /emails p50 idle and while they poll;
 - celery (phases/celery.py): enqueue latency and request-to-SUCCESS on Redis;
+- systems (phases/job_systems.py): the same no-op job through the tracked runner (SQLite,
+  PostgreSQL), procrastinate, pgqueuer, saq, arq and Celery: accepted and completed rates,
+  latency, CPU per job, what kill -9 of web and workers loses, and the store-level rates;
 - template (phases/template.py): `copier copy` and the test suites' wall time.
 
 The pieces: processes.py (start, pin, stop, core usage), project.py (render, venvs),
@@ -39,11 +42,20 @@ from phases.chaos import chaos
 from phases.crash import crash
 from phases.dashboard import dashboard_tabs
 from phases.delivery import delivery
+from phases.job_systems import job_systems
 from phases.no_loss import no_loss
 from phases.peers import GOAL_SIDES, peers
 from phases.retention import retention
 from phases.template import template_cost
-from project import DOCS, OUT, Project, peers_environment, project_environment, render_project
+from project import (
+    DOCS,
+    OUT,
+    Project,
+    arq_environment,
+    peers_environment,
+    project_environment,
+    render_project,
+)
 from report import Report, plot, write_markdown
 
 PHASES = [
@@ -55,6 +67,7 @@ PHASES = [
     "chaos",
     "dashboard",
     "celery",
+    "systems",
     "template",
 ]
 
@@ -71,6 +84,15 @@ def main() -> None:
     )
     parser.add_argument("--jobs", nargs="*", help="background_jobs answer (default: all)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument(
+        "--kill-jobs", type=int, default=1000, help="requests per system, kill -9 (systems)"
+    )
+    parser.add_argument(
+        "--store-jobs", type=int, default=5000, help="jobs per store-level loop (systems)"
+    )
+    parser.add_argument(
+        "--recovery", type=float, default=60, help="s after a kill -9 restart (systems)"
+    )
     parser.add_argument(
         "--template-suite", action="store_true", help="also run the template's whole test suite"
     )
@@ -90,10 +112,12 @@ def main() -> None:
     path, _ = render_project(OUT / "project", args.jobs)
     project = Project(path, project_environment(path))
     report = Report()
-    if "peers" in args.only:
-        report.peers_python = peers_environment(project.python)
+    postgres = None
+    if {"peers", "systems"} & set(args.only):
         pg_path, _ = render_project(OUT / "project-postgresql", args.jobs, jobs_store="postgresql")
         postgres = Project(pg_path, project_environment(pg_path, "venv-postgresql"))
+    if "peers" in args.only:
+        report.peers_python = peers_environment(project.python)
         peers(
             project, postgres, report.peers_python, report, args.seconds, args.rounds, args.profile
         )
@@ -112,6 +136,12 @@ def main() -> None:
         dashboard_tabs(project, report)
     if "celery" in args.only:
         celery(project, report, 200, args.redis_url)
+    if "systems" in args.only:
+        report.peers_python = report.peers_python or peers_environment(project.python)
+        job_systems(
+            project, postgres, report.peers_python, arq_environment(project.python), report,
+            args.seconds, args.rounds, args.kill_jobs, args.store_jobs, args.recovery,
+        )  # fmt: skip
     if "template" in args.only:
         template_cost(project, report, 3, args.template_suite)
     command = "python bench/run.py" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else "")

@@ -1,0 +1,49 @@
+"""arq on Redis: POST /empty enqueues the no-op job; `arq arq_app.WorkerSettings` runs it."""
+
+import importlib
+import os
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, ClassVar
+
+from arq import create_pool
+from arq.connections import RedisSettings
+from fastapi import FastAPI, Request
+from stamps import stamp
+
+package = os.environ["BENCH_PACKAGE"]
+EmailRequest: Any = importlib.import_module(f"{package}.email.schemas").EmailRequest
+REDIS = RedisSettings.from_dsn(os.environ["BENCH_REDIS_URL"])
+
+
+async def nothing(_ctx: Any, subject: str, accepted: float) -> None:
+    stamp(subject, accepted)
+
+
+class WorkerSettings:
+    functions: ClassVar = [nothing]
+    redis_settings = REDIS
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.pool = await create_pool(REDIS)
+    try:
+        yield
+    finally:
+        await app.state.pool.aclose()
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.post("/empty", status_code=202)
+async def empty(body: EmailRequest, request: Request) -> dict[str, str]:
+    job = await request.app.state.pool.enqueue_job("nothing", body.subject, time.time())
+    return {"job_id": job.job_id}

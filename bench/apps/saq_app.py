@@ -1,0 +1,48 @@
+"""saq on Redis: POST /empty enqueues the no-op job; `saq saq_app.settings` runs it."""
+
+import importlib
+import os
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from saq import Queue
+from stamps import stamp
+
+package = os.environ["BENCH_PACKAGE"]
+EmailRequest: Any = importlib.import_module(f"{package}.email.schemas").EmailRequest
+
+queue = Queue.from_url(os.environ["BENCH_REDIS_URL"])
+
+
+async def nothing(_ctx: Any, *, subject: str, accepted: float) -> None:
+    stamp(subject, accepted)
+
+
+settings = {"queue": queue, "functions": [nothing]}
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    await queue.connect()
+    try:
+        yield
+    finally:
+        await queue.disconnect()
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.post("/empty", status_code=202)
+async def empty(body: EmailRequest) -> dict[str, str]:
+    job = await queue.enqueue("nothing", subject=body.subject, accepted=time.time())
+    assert job is not None  # None only for a duplicate key, and every job has its own
+    return {"job_id": job.id}
