@@ -20,7 +20,7 @@ from fastapi import BackgroundTasks
 
 package = os.environ["BENCH_PACKAGE"]
 create_app = importlib.import_module(f"{package}.app").create_app
-JobKind: Any = importlib.import_module(f"{package}.jobs.kinds").JobKind
+JobKind: Any = importlib.import_module(f"{package}.jobs").JobKind
 
 
 async def nothing(_app: Any, _arguments: Any) -> None:
