@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from http.client import HTTPException
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,9 @@ def post_job(services: list[Service], number: int, deadline: float) -> tuple[str
             response = http(
                 "POST", service.url + path, body, headers={"Idempotency-Key": name}, timeout=3
             )
-        except OSError:  # down, paused or restarting: another one takes it
+        except (OSError, HTTPException):
+            # Down, paused, restarting, or killed halfway through its answer (IncompleteRead):
+            # another one takes it, and the key makes both one job.
             continue
         if response.status == 202:
             return name, response.body["job_id"]
