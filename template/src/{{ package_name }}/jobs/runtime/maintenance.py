@@ -9,7 +9,7 @@ from ..store.database import Connection, Database, PruneTable
 from ..store.errors import JobStoreUnavailableError, describe
 from ..store.record_writer import Writer
 from ..store.records import new_job_id
-from ..store.schema import SchemaChange
+from ..store.schema_upgrades import SchemaChange
 from . import retention
 from .manual_retry import new_attempt, retried_already
 

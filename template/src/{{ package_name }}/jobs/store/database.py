@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
-from .schema import SchemaChange
+from .schema_upgrades import SchemaChange
 
 Connection = Any
 """The engine's own connection object (sqlite3.Connection, psycopg.Connection)."""
