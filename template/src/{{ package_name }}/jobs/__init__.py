@@ -32,8 +32,8 @@ from .runtime.retry_policy import NO_RETRY, RetryPolicy, backoff
 from .runtime.runner import ABANDONED, JobRunner
 from .runtime.runner import LOGGERS as RUNNER_LOGGERS
 from .settings import JobsSettings
+from .store.chosen_engine import StoreSettings, open_database
 from .store.database import Connection, Database, PruneTable
-from .store.engine import StoreSettings, open_database
 from .store.errors import (
     JobLostError,
     JobStoreUnavailableError,

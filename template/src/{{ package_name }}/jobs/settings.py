@@ -1,6 +1,6 @@
 from pydantic import Field
 
-from .store.engine import StoreSettings
+from .store.chosen_engine import StoreSettings
 
 
 class JobsSettings(StoreSettings):

@@ -13,7 +13,7 @@ from ..runtime.leases import keep_lease
 from ..runtime.outcomes import OutcomeLog
 from ..runtime.runner import JobRunner
 from ..settings import JobsSettings
-from ..store.engine import open_database
+from ..store.chosen_engine import open_database
 from ..store.errors import JobStoreUnavailableError, LeaseLostError, public_message
 from ..store.job_store import JobStore
 from .router import router
