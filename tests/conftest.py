@@ -252,8 +252,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Answers
     """Render each combination once per run, keyed by its id, whichever worker asks first.
 
     The workers share the renders (the first renders under a lock, the others wait for it),
-    so the tests of one combination need no xdist group: both workers take them, in the
-    order that keeps both busy. Nothing writes into a render: tests copy it or work in
+    so the tests of one combination need no xdist group: every worker takes them, in the
+    order that keeps them busy. Nothing writes into a render: tests copy it or work in
     folders of their own (the generated tests chdir into theirs).
     """
     shared = run_tmp(tmp_path_factory) / "rendered"
@@ -275,7 +275,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Answers
 
 # Scheduled first, in this order: the items that run for minutes (generated job-runtime
 # tests, real brokers, fresh installs, whole update scenarios). With them started early, the
-# two workers end together on the many quick items instead of one waiting for the other.
+# workers end together on the many quick items instead of one waiting for the other.
 LONGEST_FIRST = (
     "tests/test_celery.py::",
     "tests/test_new_user.py::",
