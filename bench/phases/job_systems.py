@@ -321,6 +321,17 @@ class Run:
     cpu_ms_per_job: float
 
 
+def set_up(project: Project, system: System, workdir: Path, url: str) -> dict[str, str]:
+    """The system's environment, after its own set-up commands (schemas) ran against `url`."""
+    env = environment(project, system, workdir, url)
+    for command in system.setup:
+        subprocess.run(
+            [part.replace("{url}", url) for part in command],
+            cwd=workdir, env={**os.environ, **env}, check=True, capture_output=True,
+        )  # fmt: skip
+    return env
+
+
 def measure(project: Project, system: System, seconds: int, number: int, wait: float) -> Run | None:
     workdir = OUT / "systems" / f"{system.name}-r{number}"
     shutil.rmtree(workdir, ignore_errors=True)
@@ -328,12 +339,7 @@ def measure(project: Project, system: System, seconds: int, number: int, wait: f
     with fresh_store(system, system.name.replace("-", "_")) as url:
         if url is None:
             return None
-        env = environment(project, system, workdir, url)
-        for command in system.setup:
-            subprocess.run(
-                [part.replace("{url}", url) for part in command],
-                cwd=workdir, env={**os.environ, **env}, check=True, capture_output=True,
-            )  # fmt: skip
+        env = set_up(project, system, workdir, url)
         with running(project, system, workdir, env, system.name) as up:
             warm(up.server, system, workdir)
             run = f"{system.name}-r{number}"
@@ -373,12 +379,7 @@ def kill_mid_run(project: Project, system: System, jobs: int, recovery: float) -
     with fresh_store(system, system.name.replace("-", "_") + "_kill") as url:
         if url is None:
             return None
-        env = environment(project, system, workdir, url)
-        for command in system.setup:
-            subprocess.run(
-                [part.replace("{url}", url) for part in command],
-                cwd=workdir, env={**os.environ, **env}, check=True, capture_output=True,
-            )  # fmt: skip
+        env = set_up(project, system, workdir, url)
         with running(project, system, workdir, env, system.name) as up:
             warm(up.server, system, workdir)
             with ThreadPoolExecutor(CONNECTIONS) as pool:
