@@ -21,6 +21,8 @@ from .http.retention_feature import feature as retention_feature
 from .http.router import router as jobs_router
 from .runtime import maintenance
 from .runtime.background import in_background
+from .runtime.bulk_retry import BulkRetry, retry_matching_offline
+from .runtime.cancelling import JobNotCancellableError, cancel_offline
 from .runtime.events import JobEvent, JobObserver
 from .runtime.idempotency import Idempotency, IdempotencyKeyReusedError, canonical
 from .runtime.kinds import Arguments, JobKind, JobResult
@@ -78,6 +80,7 @@ __all__ = [
     "UNFINISHED_VALUES",
     "WRITE_DEADLINE",
     "Arguments",
+    "BulkRetry",
     "Claim",
     "Connection",
     "Database",
@@ -88,6 +91,7 @@ __all__ = [
     "JobEvent",
     "JobKind",
     "JobLostError",
+    "JobNotCancellableError",
     "JobNotRetryableError",
     "JobObserver",
     "JobRecord",
@@ -108,6 +112,7 @@ __all__ = [
     "RetryPolicy",
     "StoreSettings",
     "backoff",
+    "cancel_offline",
     "canonical",
     "describe",
     "feature",
@@ -122,6 +127,7 @@ __all__ = [
     "prune",
     "retention_feature",
     "retried_already",
+    "retry_matching_offline",
     "row_to_record",
     "select_job",
     "select_jobs",

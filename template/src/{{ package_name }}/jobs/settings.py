@@ -13,3 +13,6 @@ class JobsSettings(StoreSettings):
     """Jobs running at once in one process; the rest wait, recorded `queued`."""
     jobs_log_outcomes: bool = True
     """One INFO line per finished job (kind, id, status, seconds, request id); false for none."""
+    jobs_max_recoveries: int = Field(default=3, ge=1)
+    """A job whose process stopped while it ran this many times is recorded `dead` instead of
+    run again (a job that crashes its process is not retried forever); retry it by hand."""

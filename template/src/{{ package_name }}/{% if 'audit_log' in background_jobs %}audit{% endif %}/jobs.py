@@ -16,4 +16,6 @@ async def append_record(app: FastAPI, arguments: Arguments) -> JobResult:
 
 
 # Not idempotent: cut off mid-run, the line may be in the log already.
-APPEND_RECORD = JobKind("audit_log", append_record, idempotent=False)
+APPEND_RECORD = JobKind(
+    "audit_log", append_record, idempotent=False, cannot_undo="a record appended stays appended"
+)

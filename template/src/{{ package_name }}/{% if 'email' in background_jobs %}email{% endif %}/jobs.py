@@ -24,7 +24,12 @@ def email_kind(name: str) -> JobKind:
     # Not idempotent: cut off while sending, the message may have gone out already. Until
     # it has an SMTP session, nothing was sent: the mailer marks that point.
     return JobKind(
-        name, send_email, idempotent=False, retry=smtp_retry, marks_point_of_no_return=True
+        name,
+        send_email,
+        idempotent=False,
+        retry=smtp_retry,
+        marks_point_of_no_return=True,
+        cannot_undo="an email handed over cannot be unsent",
     )
 
 

@@ -36,12 +36,19 @@ async def job_runner(app: FastAPI) -> AsyncIterator[None]:
     try:
         await store.renew_lease(settings.jobs_lease_seconds)
         app.state.jobs = runner = JobRunner(
-            app, store, app.state.job_kinds, settings.jobs_max_concurrency
+            app,
+            store,
+            app.state.job_kinds,
+            settings.jobs_max_concurrency,
+            settings.jobs_max_recoveries,
         )
         if settings.jobs_log_outcomes:
             runner.observers.append(OutcomeLog())
         await runner.recover()
-        async with in_background(keep_lease(runner, settings.jobs_lease_seconds)):
+        async with (
+            in_background(keep_lease(runner, settings.jobs_lease_seconds)),
+            in_background(runner.watch_cancels()),
+        ):
             try:
                 yield
             finally:

@@ -1,4 +1,5 @@
-"""GET /jobs, GET /jobs/{job_id}: what happened to every background job; and retrying one."""
+"""GET /jobs, GET /jobs/{job_id}: what happened to every background job; retrying one, and
+cancelling one or retrying many (control.py)."""
 
 import hashlib
 from typing import Annotated, Any
@@ -8,6 +9,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from ..runtime.manual_retry import JobNotRetryableError, RetryNotConfirmedError
 from ..store.records import Job, JobRecord, JobStatus
+from . import control
 from .deps import JobRunnerDep
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -103,3 +105,6 @@ async def retry_job(
     if new_id is None:
         raise HTTPException(404, f"no job with id {job_id!r}")
     return RetryAccepted(job_id=new_id, retry_of=job_id)
+
+
+router.include_router(control.router)

@@ -39,6 +39,8 @@ class JobKind:
     marks_point_of_no_return: bool = False
     """Not idempotent, and its work calls `progress.point_of_no_return()` before the step
     that cannot be undone; until then a shutdown or a crash gives the job back."""
+    cannot_undo: str = "what it does cannot be undone"
+    """Why a running job of a kind not idempotent is not cancelled (POST /jobs/{id}/cancel)."""
 
 
 def registry(kinds: Iterable[JobKind]) -> dict[str, JobKind]:

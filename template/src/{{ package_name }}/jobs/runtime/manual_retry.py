@@ -1,4 +1,5 @@
-"""Retrying a job by hand: a failed or interrupted job runs again, as a new job that names it.
+"""Retrying a job by hand: a failed, interrupted or dead job runs again, as a new job that
+names it.
 
 An `uncertain` job may have done its work already (a request sent, then no reply): it
 runs again only when the person asking confirms that this is what they want.
@@ -10,7 +11,7 @@ from ..store.records import RETRYABLE, JobRecord, JobStatus, NewJob, RecordedBef
 
 
 class JobNotRetryableError(Exception):
-    """The job is not failed or interrupted, its kind is unknown, or it was retried already."""
+    """The job is not failed, interrupted or dead, its kind is unknown, or was retried already."""
 
 
 class RetryNotConfirmedError(JobNotRetryableError):
@@ -38,7 +39,7 @@ def new_attempt(
     elif failed.status not in RETRYABLE:
         raise JobNotRetryableError(
             f"job {failed.id} is {failed.status.value}:"
-            " only failed, interrupted or (confirmed) uncertain jobs retry"
+            " only failed, interrupted, dead or (confirmed) uncertain jobs retry"
         )
     if failed.kind not in known_kinds or failed.arguments is None:
         raise JobNotRetryableError(f"job {failed.id} ({failed.kind}) cannot run again here")

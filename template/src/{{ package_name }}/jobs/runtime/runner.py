@@ -2,7 +2,8 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from typing import Any
 
 from fastapi import BackgroundTasks, FastAPI
@@ -13,6 +14,8 @@ from ..store.job_store import JobStore
 from ..store.records import Claim, ClaimedJob, NewJob, new_job_id
 from .attempts import Attempts
 from .attempts import logger as attempts_logger
+from .cancelling import Cancelling, CancelElsewhere, EndWork
+from .cancelling import logger as cancelling_logger
 from .events import JobEvent, JobObserver
 from .idempotency import Idempotency, IdempotencyKeyReusedError
 from .kinds import Arguments, JobKind, registry
@@ -21,7 +24,7 @@ from .stopping import Stopping
 from .stopping import logger as stopping_logger
 
 logger = logging.getLogger(__name__)
-LOGGERS = (logger.name, attempts_logger.name, stopping_logger.name)
+LOGGERS = (logger.name, attempts_logger.name, stopping_logger.name, cancelling_logger.name)
 """The loggers that tell a job's failure: an error tracker that captures the job skips them."""
 
 ABANDONED = "the process running the job stopped before the job finished"
@@ -36,7 +39,7 @@ def cancelled_earlier() -> bool:
     return task is not None and task.cancelling() > 0
 
 
-class JobRunner(Attempts, Stopping):
+class JobRunner(Attempts, Stopping, Cancelling):
     """Schedules jobs on a response's BackgroundTasks and keeps their records true.
 
     A job is recorded `queued`, with its kind and arguments, before the endpoint answers
@@ -64,6 +67,7 @@ class JobRunner(Attempts, Stopping):
         store: JobStore,
         kinds: Iterable[JobKind] = (),
         max_concurrency: int = 100,
+        max_recoveries: int = 3,
     ) -> None:
         self.app = app
         self.store = store
@@ -72,6 +76,13 @@ class JobRunner(Attempts, Stopping):
         """Kinds that another system runs (Celery's workers), each with its HandOver."""
         self.observers: list[JobObserver] = []
         self._slots = asyncio.Semaphore(max_concurrency)
+        self._slot_count = max_concurrency
+        self.max_recoveries = max_recoveries
+        self.cancel_elsewhere: dict[str, CancelElsewhere] = {}
+        """Kinds that another system runs, each with how to cancel a job there."""
+        self.end_work: dict[str, EndWork] = {}
+        """Kinds whose work a cancelled task does not end by itself (cancelling.py)."""
+        self._cancelling: set[str] = set()
         self._unfinished: dict[str, JobKind] = {}
         self._claims: dict[str, Claim] = {}
         self._running: dict[str, asyncio.Task[Any]] = {}
@@ -159,7 +170,12 @@ class JobRunner(Attempts, Stopping):
         Drained at shutdown like every other job; the task is kept referenced until it ends.
         """
         self._track(job_id, kind, self.store.claim(claim))
-        task = asyncio.create_task(self.run(job_id, kind, arguments, request_id, attempts_before))
+        self.detach(self.run(job_id, kind, arguments, request_id, attempts_before))
+
+    def detach(self, jobs: Coroutine[Any, Any, None]) -> None:
+        """Run accepted jobs in a task of their own, referenced until it ends, cut off first at
+        shutdown (a bulk retry's, which has no response to run after)."""
+        task = asyncio.create_task(jobs)
         self._started_here.add(task)
         task.add_done_callback(self._started_here.discard)
 
@@ -168,9 +184,14 @@ class JobRunner(Attempts, Stopping):
         if self._shutting_down:  # this process gives jobs back now; it takes none
             return 0
         idempotent = [name for name, kind in self.kinds.items() if kind.idempotent]
-        claimed, interrupted = await self.store.claim_abandoned(
-            list(self.kinds), idempotent, ABANDONED
+        claimed, dead, interrupted = await self.store.claim_abandoned(
+            list(self.kinds), idempotent, ABANDONED, self.max_recoveries
         )
+        if dead:
+            logger.error(
+                "recorded %d job(s) dead: their process stopped while they ran, %d time(s)",
+                *(dead, self.max_recoveries),
+            )
         if interrupted:
             logger.warning("recorded %d job(s) of stopped processes as interrupted", interrupted)
         for job in claimed:
@@ -209,11 +230,16 @@ class JobRunner(Attempts, Stopping):
         task = asyncio.current_task()
         if task is not None:
             self._running[job_id] = task
+        began = time.monotonic()
         try:
+            if job_id in self._cancelling:  # cancelled before it started
+                return
             if self._shutting_down or cancelled_earlier() or self._given_up(claim):
                 await self._give_back(job_id, claim)
                 return
             async with self._slots:
+                if job_id in self._cancelling:
+                    return
                 await self._attempt_until_done(job, kind, arguments, attempts_before, claim)
         except JobLostError:
             logger.warning(
@@ -222,6 +248,10 @@ class JobRunner(Attempts, Stopping):
                 *(job_id, kind.name),
             )
         except asyncio.CancelledError:
+            if job_id in self._cancelling and task is not None:
+                task.uncancel()  # the response's later jobs run on
+                await asyncio.shield(self._record_cancelled(job, claim, began))
+                return
             # uvicorn cancels what still runs once SHUTDOWN_TIMEOUT is up (and `lease_lost`
             # what it gives up). Recorded here, the cancellation ends quietly: re-raised, it
             # would be logged as "Exception in ASGI application" with a traceback per job.
@@ -244,5 +274,6 @@ class JobRunner(Attempts, Stopping):
         self._claims.pop(job_id, None)
         self._running.pop(job_id, None)
         self._past_return.pop(job_id, None)
+        self._cancelling.discard(job_id)
         if not self._unfinished:
             self._all_finished.set()

@@ -171,10 +171,18 @@ class JobStore:
         return await self.writer.run(self.bound(queries.release, claims), WRITE_DEADLINE)
 
     async def claim_abandoned(
-        self, kinds: Sequence[str], idempotent_kinds: Sequence[str], reason: str
-    ) -> tuple[list[ClaimedJob], int]:
-        """Take over what can run again of the jobs no live process owns; interrupt the rest."""
-        claim = self.bound(takeover.claim_abandoned, self.instance, kinds, idempotent_kinds, reason)
+        self,
+        kinds: Sequence[str],
+        idempotent_kinds: Sequence[str],
+        reason: str,
+        max_recoveries: int = 3,
+    ) -> tuple[list[ClaimedJob], int, int]:
+        """Take over what can run again of the jobs no live process owns; interrupt the rest
+        (or record them dead past `max_recoveries`); the claimed jobs, how many dead and
+        interrupted."""
+        claim = self.bound(
+            takeover.claim_abandoned, self.instance, kinds, idempotent_kinds, reason, max_recoveries
+        )
         return await self.writer.run(claim, WRITE_DEADLINE)
 
     async def renew_lease(self, seconds: float, deadline: float = WRITE_DEADLINE) -> None:

@@ -29,11 +29,22 @@ class JobStatus(StrEnum):
     INTERRUPTED = "interrupted"
     UNCERTAIN = "uncertain"
     """Failed after its work may have taken effect (sent, then no answer): a person decides."""
+    CANCELLED = "cancelled"
+    """Cancelled on request before it ran, or while it ran (its task or its process ended)."""
+    DEAD = "dead"
+    """Its process died while it ran, JOBS_MAX_RECOVERIES times: not recovered again."""
 
 
 UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
-FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.INTERRUPTED, JobStatus.UNCERTAIN)
-RETRYABLE = (JobStatus.FAILED, JobStatus.INTERRUPTED)
+FINISHED = (
+    JobStatus.SUCCEEDED,
+    JobStatus.FAILED,
+    JobStatus.INTERRUPTED,
+    JobStatus.UNCERTAIN,
+    JobStatus.CANCELLED,
+    JobStatus.DEAD,
+)
+RETRYABLE = (JobStatus.FAILED, JobStatus.INTERRUPTED, JobStatus.DEAD)
 """Retried by hand on request; an `uncertain` job only when the request confirms it."""
 CELERY_OWNER = "celery"
 """The owner of the jobs Celery's workers run: no process of this service runs, claims or

@@ -25,15 +25,20 @@ def claim_abandoned(
     kinds: Sequence[str],
     idempotent_kinds: Sequence[str],
     reason: str,
-) -> tuple[list[ClaimedJob], int]:
+    max_recoveries: int = 3,
+) -> tuple[list[ClaimedJob], int, int]:
     """Take over the jobs no live process owns that can run again; record the rest interrupted.
 
     Run again: those that never started, of a kind this process knows, and those cut off
     mid-run whose kind is idempotent. One statement claims them, so of several processes
-    sweeping at once each job goes to one. Return the claimed jobs and how many were
-    recorded interrupted (cut off mid-run, or recorded before arguments were stored).
+    sweeping at once each job goes to one. Each takeover of a job cut off mid-run counts in
+    its `recoveries`; the one that reaches `max_recoveries` records it `dead` instead (a job
+    that keeps killing its process is not run again forever). Return the claimed jobs, how
+    many were recorded dead, and how many interrupted (cut off mid-run, or recorded before
+    arguments were stored).
     """
     at = now()
+    dead = bury_poison(db, connection, idempotent_kinds, max_recoveries, at)
     rerunnable = [f"(status = ? AND kind IN ({placeholders(kinds)}))"] if kinds else []
     params: list[Any] = [JobStatus.QUEUED.value, *kinds] if kinds else []
     if idempotent_kinds:
@@ -43,10 +48,11 @@ def claim_abandoned(
     if rerunnable:
         rows = db.execute(
             connection,
-            "UPDATE jobs SET status = ?, owner = ?, epoch = epoch + 1"  # noqa: S608 -- `?`s
+            "UPDATE jobs SET status = ?, owner = ?, epoch = epoch + 1,"  # noqa: S608 -- `?`s
+            " recoveries = recoveries + CASE WHEN status = ? THEN 1 ELSE 0 END"
             f" WHERE arguments IS NOT NULL AND ({' OR '.join(rerunnable)}) AND {OWNER_GONE}"
             " RETURNING id, kind, arguments, request_id, attempts, epoch, retry_of",
-            (JobStatus.QUEUED.value, owner, *params, at),
+            (JobStatus.QUEUED.value, owner, JobStatus.RUNNING.value, *params, at),
         ).fetchall()
         claimed = [
             ClaimedJob(
@@ -60,7 +66,38 @@ def claim_abandoned(
             )
             for id_, kind, arguments, request_id, attempts, epoch, retry_of in rows
         ]
-    return claimed, sweep_expired(db, connection, reason, at)
+    return claimed, dead, sweep_expired(db, connection, reason, at)
+
+
+def bury_poison(
+    db: Database,
+    connection: Connection,
+    idempotent_kinds: Sequence[str],
+    max_recoveries: int,
+    at: datetime,
+) -> int:
+    """Record `dead` the jobs cut off mid-run whose next takeover would reach `max_recoveries`."""
+    if not idempotent_kinds:
+        return 0
+    cursor = db.execute(
+        connection,
+        "UPDATE jobs SET status = ?, error = ?, finished_at = ?,"  # noqa: S608 -- `?`s
+        " recoveries = recoveries + 1 WHERE arguments IS NOT NULL AND status = ?"
+        f" AND kind IN ({placeholders(idempotent_kinds)}) AND recoveries + 1 >= ?"
+        f" AND {OWNER_GONE}",
+        (
+            *(JobStatus.DEAD.value, dead_reason(max_recoveries), at, JobStatus.RUNNING.value),
+            *(*idempotent_kinds, max_recoveries, at),
+        ),
+    )
+    return int(cursor.rowcount)
+
+
+def dead_reason(max_recoveries: int) -> str:
+    return (
+        f"its process stopped while it ran, {max_recoveries} time(s) (JOBS_MAX_RECOVERIES):"
+        " not run again"
+    )
 
 
 def take_lease(
