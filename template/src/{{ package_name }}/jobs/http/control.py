@@ -78,8 +78,7 @@ async def retry_jobs(body: BulkRetryRequest, runner: JobRunnerDep) -> BulkRetryA
             runner, body.status, body.kind, confirmed=body.confirm, dry_run=body.dry_run
         )
     except RetryNotConfirmedError as error:
-        raise HTTPException(409, f"{error} (\"confirm\": true)") from error
+        raise HTTPException(409, f'{error} ("confirm": true)') from error
     except JobNotRetryableError as error:
         raise HTTPException(409, str(error)) from error
     return BulkRetryAnswer(matching=done.matching, retried=len(done.job_ids), job_ids=done.job_ids)
-

@@ -56,9 +56,11 @@ def refusal(job: JobRecord, kinds: Mapping[str, JobKind]) -> str | None:
     if job.status in FINISHED:
         return f"job {job.id} is {job.status.value}: only a queued or running job is cancelled"
     kind = kinds.get(job.kind)
+    if job.status is JobStatus.QUEUED:
+        return None
     if kind is None:
-        return f"job {job.id} ({job.kind}) is not run by this service"
-    if job.status is JobStatus.RUNNING and not kind.idempotent:
+        return f"job {job.id} ({job.kind}) runs, and is not of a kind this service runs"
+    if not kind.idempotent:
         return f"job {job.id} ({job.kind}) has passed its point of no return: {kind.cannot_undo}"
     return None
 
@@ -115,7 +117,9 @@ class Cancelling:
             if not self._unfinished:
                 continue
             # Running jobs come first: a response's jobs are tracked, then started, in order.
-            watched = list(itertools.islice(self._unfinished, self._slot_count + WATCHED_BEYOND_SLOTS))
+            watched = list(
+                itertools.islice(self._unfinished, self._slot_count + WATCHED_BEYOND_SLOTS)
+            )
             try:
                 asked = await self.store.read(self.store.bound(cancels_asked, watched))
             except JobStoreUnavailableError as error:

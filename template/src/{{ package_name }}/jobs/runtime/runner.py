@@ -14,7 +14,7 @@ from ..store.job_store import JobStore
 from ..store.records import Claim, ClaimedJob, NewJob, new_job_id
 from .attempts import Attempts
 from .attempts import logger as attempts_logger
-from .cancelling import Cancelling, CancelElsewhere, EndWork
+from .cancelling import CancelElsewhere, Cancelling, EndWork
 from .cancelling import logger as cancelling_logger
 from .events import JobEvent, JobObserver
 from .idempotency import Idempotency, IdempotencyKeyReusedError
