@@ -11,18 +11,13 @@ from ..runtime.manual_retry import JobNotRetryableError, RetryNotConfirmedError
 from ..store.records import JobRecord, JobStatus
 from .deps import JobRunnerDep
 
-router = APIRouter()
+CANCEL_ANSWERS: dict[int | str, dict[str, str]] = {
+    202: {"description": "Running: its owner was asked to cancel it and has not confirmed yet"},
+    404: {"description": "No such job"},
+    409: {"description": "Finished, or past its point of no return (the reason says)"},
+}
 
 
-@router.post(
-    "/{job_id}/cancel",
-    response_model=JobRecord,
-    responses={
-        202: {"description": "Running: its owner was asked to cancel it and has not confirmed yet"},
-        404: {"description": "No such job"},
-        409: {"description": "Finished, or past its point of no return (the reason says)"},
-    },
-)
 async def cancel_job(job_id: str, runner: JobRunnerDep, response: Response) -> JobRecord:
     """Cancel a queued or running job, through whichever process of the service.
 
@@ -64,7 +59,6 @@ class BulkRetryAnswer(BaseModel):
     """The new jobs, each naming the one it retries in `retry_of`."""
 
 
-@router.post("/retry", status_code=202)
 async def retry_jobs(body: BulkRetryRequest, runner: JobRunnerDep) -> BulkRetryAnswer:
     """Retry in bulk the jobs of some statuses (and a kind) that are not retried yet.
 
@@ -82,3 +76,17 @@ async def retry_jobs(body: BulkRetryRequest, runner: JobRunnerDep) -> BulkRetryA
     except JobNotRetryableError as error:
         raise HTTPException(409, str(error)) from error
     return BulkRetryAnswer(matching=done.matching, retried=len(done.job_ids), job_ids=done.job_ids)
+
+
+def add_routes(router: APIRouter) -> None:
+    """On the /jobs router itself: its routes are what the API token and the dashboard guard."""
+    router.add_api_route(
+        "/retry", retry_jobs, methods=["POST"], status_code=202, response_model=BulkRetryAnswer
+    )
+    router.add_api_route(
+        "/{job_id}/cancel",
+        cancel_job,
+        methods=["POST"],
+        response_model=JobRecord,
+        responses={**CANCEL_ANSWERS},
+    )

@@ -107,4 +107,4 @@ async def retry_job(
     return RetryAccepted(job_id=new_id, retry_of=job_id)
 
 
-router.include_router(control.router)
+control.add_routes(router)
