@@ -6,7 +6,8 @@
 
 const POLL_MS = 1000;
 const LIMIT = 100;
-const RETRYABLE = new Set(["failed", "interrupted", "uncertain"]);
+const RETRYABLE = new Set(["failed", "interrupted", "dead", "uncertain"]);
+const CANCELLABLE = new Set(["queued", "running"]);
 // An uncertain job may have done its work already (a request sent, then no reply): a retry
 // may do it twice, so the person confirms, and the request says they did.
 const CONFIRM_RETRY = new Set(["uncertain"]);
@@ -155,6 +156,7 @@ function renderDetail(job) {
   const retryButton = document.getElementById("retry");
   retryButton.hidden = !RETRYABLE.has(job.status);
   retryButton.textContent = CONFIRM_RETRY.has(job.status) ? "Retry anyway…" : "Retry";
+  document.getElementById("cancel").hidden = !CANCELLABLE.has(job.status); // control.js
   selectedStatus = job.status;
   detail.hidden = false;
 }
