@@ -18,13 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from ..store.control_queries import (
-    CANCELLED_REASON,
-    cancel_queued,
-    cancels_asked,
-    mark_cancelled,
-    request_cancel,
-)
+from ..store.control_queries import CANCELLED_REASON, cancel_or_ask, cancels_asked, mark_cancelled
 from ..store.database import Database
 from ..store.errors import JobStoreClosedError, JobStoreUnavailableError
 from ..store.job_store import WRITE_DEADLINE, JobStore
@@ -91,17 +85,16 @@ class Cancelling:
             return await self.store.get(job_id)
         if (why := refusal(job, self.kinds)) is not None:
             raise JobNotCancellableError(why)
-        store, at = self.store, now()
-        if await store.writer.run(store.bound(cancel_queued, job_id, at), WRITE_DEADLINE):
-            self._end_here(job_id)
-            return await store.get(job_id)
+        store = self.store
         idempotent = [name for name, kind in self.kinds.items() if kind.idempotent]
-        ask = store.bound(request_cancel, job_id, idempotent, at)
-        if not await store.writer.run(ask, WRITE_DEADLINE):
+        asked = store.bound(cancel_or_ask, job_id, idempotent, now())
+        if (status := await store.writer.run(asked, WRITE_DEADLINE)) is None:
             job = await store.get(job_id)  # it started past its point of no return, or ended
             assert job is not None
             raise JobNotCancellableError(refusal(job, self.kinds) or f"job {job_id} changed")
         self._end_here(job_id)
+        if status == JobStatus.CANCELLED.value:
+            return await store.get(job_id)
         deadline = time.monotonic() + wait
         while True:
             job = await store.get(job_id)
@@ -170,18 +163,15 @@ def cancel_offline(
     if (why := refusal(job, kinds)) is not None:
         raise JobNotCancellableError(why)
     idempotent = [name for name, kind in kinds.items() if kind.idempotent]
-    at = now()
     with unavailable_as_error(database):
         connection = database.connect()
         try:
             with database.transaction(connection):
-                done = cancel_queued(database, connection, job_id, at) or request_cancel(
-                    database, connection, job_id, idempotent, at
-                )
+                done = cancel_or_ask(database, connection, job_id, idempotent, now())
             job = select_job(database, connection, job_id)
         finally:
             database.close(connection)
     assert job is not None
-    if not done:
+    if done is None:
         raise JobNotCancellableError(refusal(job, kinds) or f"job {job_id} changed")
     return job

@@ -11,37 +11,34 @@ from .records import Claim, JobStatus
 CANCELLED_REASON = "cancelled on request"
 
 
-def cancel_queued(db: Database, connection: Connection, job_id: str, at: datetime) -> int:
-    """Record a job that has not started `cancelled`: 1, or 0 when it is not `queued` (any more).
+def cancel_or_ask(
+    db: Database, connection: Connection, job_id: str, kinds: Sequence[str], at: datetime
+) -> str | None:
+    """Cancel a job: recorded `cancelled` if it is `queued`; if it is running, of one of `kinds`
+    (those that may be cut off), asked of its owner. The job's status then; None when neither.
 
     One conditional statement, so a process claiming or starting the job meanwhile either
-    gets it first (and the job is then running) or finds it cancelled. The epoch goes up:
-    whatever its owner holds of it no longer matches any write it makes.
+    gets it first (and the job is then running) or finds it cancelled. A cancelled job's
+    epoch goes up: whatever its owner holds of it no longer matches any write it makes.
     """
-    return int(
-        db.execute(
-            connection,
-            "UPDATE jobs SET status = ?, error = ?, finished_at = ?, cancel_requested_at = ?,"
-            " epoch = epoch + 1 WHERE id = ? AND status = ?",
-            (JobStatus.CANCELLED.value, CANCELLED_REASON, at, at, job_id, JobStatus.QUEUED.value),
-        ).rowcount
-    )
-
-
-def request_cancel(
-    db: Database, connection: Connection, job_id: str, kinds: Sequence[str], at: datetime
-) -> int:
-    """Ask the owner of a running job of one of `kinds` to cancel it: 1, or 0 when it is not."""
-    if not kinds:
-        return 0
-    return int(
-        db.execute(
-            connection,
-            "UPDATE jobs SET cancel_requested_at = COALESCE(cancel_requested_at, ?)"  # noqa: S608
-            f" WHERE id = ? AND status = ? AND kind IN ({placeholders(kinds)})",
-            (at, job_id, JobStatus.RUNNING.value, *kinds),
-        ).rowcount
-    )
+    queued = "CASE WHEN status = ? THEN"
+    running = f" OR (status = ? AND kind IN ({placeholders(kinds)}))" if kinds else ""
+    row = db.execute(
+        connection,
+        f"UPDATE jobs SET status = {queued} ? ELSE status END,"  # noqa: S608 -- `?`s only
+        f" error = {queued} ? ELSE error END, finished_at = {queued} ? ELSE finished_at END,"
+        f" epoch = {queued} epoch + 1 ELSE epoch END,"
+        " cancel_requested_at = COALESCE(cancel_requested_at, ?)"
+        f" WHERE id = ? AND (status = ?{running})"
+        " RETURNING status",
+        (
+            *(JobStatus.QUEUED.value, JobStatus.CANCELLED.value),
+            *(JobStatus.QUEUED.value, CANCELLED_REASON, JobStatus.QUEUED.value, at),
+            *(JobStatus.QUEUED.value, at, job_id, JobStatus.QUEUED.value),
+            *([JobStatus.RUNNING.value, *kinds] if kinds else []),
+        ),
+    ).fetchone()
+    return str(row[0]) if row else None
 
 
 def cancels_asked(db: Database, connection: Connection, job_ids: Sequence[str]) -> list[str]:
