@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .database import Changes, Connection, Database
+from .control_queries import CANCELLED_REASON
 from .queries import now, placeholders
 from .records import CELERY_OWNER, UNFINISHED, Claim, ClaimedJob, JobStatus
 
@@ -39,6 +40,7 @@ def claim_abandoned(
     """
     at = now()
     dead = bury_poison(db, connection, idempotent_kinds, max_recoveries, at)
+    cancel_asked(db, connection, at)
     rerunnable = [f"(status = ? AND kind IN ({placeholders(kinds)}))"] if kinds else []
     params: list[Any] = [JobStatus.QUEUED.value, *kinds] if kinds else []
     if idempotent_kinds:
@@ -91,6 +93,19 @@ def bury_poison(
         ),
     )
     return int(cursor.rowcount)
+
+
+def cancel_asked(db: Database, connection: Connection, at: datetime) -> None:
+    """Record `cancelled`, not run again, the jobs a cancel was asked of whose process stopped
+    before it could act on it."""
+    statuses = [status.value for status in UNFINISHED]
+    db.execute(
+        connection,
+        "UPDATE jobs SET status = ?, error = ?, finished_at = ?"  # noqa: S608 -- `?`s
+        f" WHERE status IN ({placeholders(statuses)}) AND cancel_requested_at IS NOT NULL"
+        f" AND {OWNER_GONE}",
+        (JobStatus.CANCELLED.value, CANCELLED_REASON, at, *statuses, at),
+    )
 
 
 def dead_reason(max_recoveries: int) -> str:
