@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from .database import Changes, Connection, Database
 from .control_queries import CANCELLED_REASON
+from .database import Changes, Connection, Database
 from .queries import now, placeholders
 from .records import CELERY_OWNER, UNFINISHED, Claim, ClaimedJob, JobStatus
 
