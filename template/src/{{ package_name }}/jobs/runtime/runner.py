@@ -59,6 +59,8 @@ class JobRunner(Attempts, Stopping, Cancelling):
     epoch) that every write of its record must still match. A process that was away past
     its lease (a long pause) and finds its jobs taken over drops them at their point of no
     return, and gives up all those not past it as soon as it learns the lease is gone.
+
+    Jobs are cancelled on request, through any process (cancelling.py).
     """
 
     def __init__(
