@@ -21,17 +21,19 @@ from .http.retention_feature import feature as retention_feature
 from .http.router import router as jobs_router
 from .runtime import maintenance
 from .runtime.background import in_background
+from .runtime.counts import JobCounts, job_counts
 from .runtime.events import JobEvent, JobObserver
 from .runtime.idempotency import Idempotency, IdempotencyKeyReusedError, canonical
 from .runtime.kinds import Arguments, JobKind, JobResult
 from .runtime.manual_retry import JobNotRetryableError, RetryNotConfirmedError, retried_already
 from .runtime.outcomes import OutcomeLog
-from .runtime.progress import point_of_no_return
+from .runtime.progress import point_of_no_return, progress_reporter, report_progress
 from .runtime.retention import prune
 from .runtime.retry_policy import NO_RETRY, RetryPolicy, backoff
 from .runtime.runner import ABANDONED, JobRunner
 from .runtime.runner import LOGGERS as RUNNER_LOGGERS
 from .settings import JobsSettings
+from .store.activity import JobCount, MinuteCount, count_finished_per_minute
 from .store.chosen_engine import StoreSettings, open_database
 from .store.database import Connection, Database, PruneTable
 from .store.errors import (
@@ -85,6 +87,8 @@ __all__ = [
     "IdempotencyDep",
     "IdempotencyKeyReusedError",
     "Job",
+    "JobCount",
+    "JobCounts",
     "JobEvent",
     "JobKind",
     "JobLostError",
@@ -99,6 +103,7 @@ __all__ = [
     "JobStoreUnavailableError",
     "JobsSettings",
     "LeaseLostError",
+    "MinuteCount",
     "NewJob",
     "OutcomeLog",
     "OutcomeUnknownError",
@@ -109,17 +114,21 @@ __all__ = [
     "StoreSettings",
     "backoff",
     "canonical",
+    "count_finished_per_minute",
     "describe",
     "feature",
     "in_background",
     "insert_job",
+    "job_counts",
     "jobs_router",
     "maintenance",
     "new_job_id",
     "now",
     "open_database",
     "point_of_no_return",
+    "progress_reporter",
     "prune",
+    "report_progress",
     "retention_feature",
     "retried_already",
     "row_to_record",
