@@ -18,13 +18,12 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import TypeVar
 
 from ..store.job_store import JobStore
 from ..store.progress import mark_progress
 from ..store.records import Claim
+from .kinds import JobResult
 
-T = TypeVar("T")
 Mark = Callable[[], Awaitable[None]]
 current_mark: ContextVar[Mark | None] = ContextVar("point_of_no_return", default=None)
 PROGRESS_INTERVAL = 0.5
@@ -57,11 +56,11 @@ class Progress:
         if self._timer is not None:
             return  # the timer writes the latest value
         loop = asyncio.get_running_loop()
-        wait = 0.0 if self._written_at is None else self._written_at + PROGRESS_INTERVAL - loop.time()
-        if wait <= 0:
+        written_at = self._written_at
+        if written_at is None or loop.time() >= written_at + PROGRESS_INTERVAL:
             self.flush()
         else:
-            self._timer = loop.call_later(wait, self.flush)
+            self._timer = loop.call_at(written_at + PROGRESS_INTERVAL, self.flush)
 
     def flush(self) -> None:
         """Write the latest value not written yet, if any (the writer commits in order)."""
@@ -107,7 +106,9 @@ def progress_reporter() -> Callable[[int, int | None], None]:
     return report
 
 
-async def reporting(work: Awaitable[T], store: JobStore, job_id: str, claim: Claim) -> T:
+async def reporting(
+    work: Awaitable[JobResult], store: JobStore, job_id: str, claim: Claim
+) -> JobResult:
     """Await a job's work with its progress reported; the last value is written before
     the runner records the outcome."""
     progress = Progress(store, job_id, claim)
