@@ -43,4 +43,3 @@ class StoreCounts(Collector):
         store cannot be read)."""
         with contextlib.suppress(JobStoreUnavailableError):
             await self.counts.read()
-

@@ -64,8 +64,8 @@ def finished_chart(counts: list[MinuteCount], now: datetime) -> Chart:
         ordered = sorted(parts.items(), key=lambda part: status_order(part[0]))
         title = f"{minute:%H:%M} UTC: " + ", ".join(f"{n} {status}" for status, n in ordered)
         top = float(HEIGHT)
-        for status, count in ordered:
-            height = HEIGHT * count / peak
+        for status, number in ordered:
+            height = HEIGHT * number / peak
             top -= height
             bars.append(Bar(index * slot, top, slot - BAR_GAP, height, status, title))
     ordered_totals = sorted(totals.items(), key=lambda total: status_order(total[0]))
