@@ -21,7 +21,7 @@ from .http.retention_feature import feature as retention_feature
 from .http.router import router as jobs_router
 from .runtime import maintenance
 from .runtime.background import in_background
-from .runtime.counts import JobCounts, job_counts
+from .runtime.counts import CountedJobs, JobCounts, job_counts
 from .runtime.events import JobEvent, JobObserver
 from .runtime.idempotency import Idempotency, IdempotencyKeyReusedError, canonical
 from .runtime.kinds import Arguments, JobKind, JobResult
@@ -82,6 +82,7 @@ __all__ = [
     "Arguments",
     "Claim",
     "Connection",
+    "CountedJobs",
     "Database",
     "Idempotency",
     "IdempotencyDep",

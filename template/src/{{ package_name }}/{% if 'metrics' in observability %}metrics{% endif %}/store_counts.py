@@ -25,7 +25,7 @@ class StoreCounts(Collector):
         latest = self.counts.latest
         if latest is None:  # the store could not be read: left out, not reported as 0
             return
-        values = {(count.kind, str(count.status)): count.count for count in latest}
+        values = {(count.kind, count.status): count.count for count in latest.counts}
         kinds = {*self.runner.kinds, *self.runner.handed_over, *(kind for kind, _ in values)}
         statuses = [*JobStatus, *sorted({status for _, status in values} - set(JobStatus))]
         gauge = GaugeMetricFamily(

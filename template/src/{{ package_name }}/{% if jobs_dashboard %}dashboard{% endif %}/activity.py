@@ -2,7 +2,8 @@
 
 Every job counted by kind and status (jobs.JobCounts, shared with GET /metrics), and the
 jobs finished per minute over the last hour, as one HTML fragment the page swaps in. Its
-ETag is the store's version and the minute: while no job changes, a poll gets 304.
+ETag is the store's version the counts were read at, and the minute: while no job changes,
+a poll gets 304.
 """
 
 import hashlib
@@ -47,12 +48,11 @@ async def activity(
     store = jobs_store(request)
     now = datetime.now(UTC)
     since = first_minute(now)
-    version = await store.version()  # before the counts: a change after it shows next time
-    digest = hashlib.blake2b(f"{version}|{since:%Y%m%d%H%M}".encode(), digest_size=16)
-    headers = {"ETag": f'"{digest.hexdigest()}"', "Cache-Control": "no-cache"}
+    counted = await job_counts(store).read()  # at most a second old, shared with /metrics
+    tag = hashlib.blake2b(f"{counted.version}|{since:%Y%m%d%H%M}".encode(), digest_size=16)
+    headers = {"ETag": f'"{tag.hexdigest()}"', "Cache-Control": "no-cache"}
     if if_none_match == headers["ETag"]:
         return Response(status_code=304, headers=headers)
-    counts = await job_counts(store).read()
     minutes = await store.read(store.bound(count_finished_per_minute, since))
-    context = {"table": CountsTable(counts), "chart": finished_chart(minutes, now)}
+    context = {"table": CountsTable(counted.counts), "chart": finished_chart(minutes, now)}
     return templates.TemplateResponse(request, "activity.html", context, headers=headers)

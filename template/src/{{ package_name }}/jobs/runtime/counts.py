@@ -8,6 +8,7 @@ store's version, which costs a few index reads): an idle store is never counted 
 import asyncio
 import time
 import weakref
+from dataclasses import dataclass
 
 from ..store.activity import JobCount, count_jobs
 from ..store.job_store import JobStore
@@ -16,17 +17,23 @@ MAX_AGE = 1.0
 """Seconds a count is shown before the store is asked again."""
 
 
+@dataclass(frozen=True, slots=True)
+class CountedJobs:
+    counts: list[JobCount]
+    version: str
+    """The store's version they were counted at (JobStore.version): an ETag's ingredient."""
+
+
 class JobCounts:
     def __init__(self, store: JobStore, max_age: float = MAX_AGE) -> None:
         self.store = store
         self.max_age = max_age
-        self.latest: list[JobCount] | None = None
+        self.latest: CountedJobs | None = None
         """The last count read, None before the first."""
-        self._version: str | None = None
         self._read_at = float("-inf")
-        self._reading: asyncio.Future[list[JobCount]] | None = None
+        self._reading: asyncio.Future[CountedJobs] | None = None
 
-    async def read(self) -> list[JobCount]:
+    async def read(self) -> CountedJobs:
         """The counts, at most `max_age` seconds old; callers at the same time share one read."""
         if self.latest is not None and time.monotonic() - self._read_at < self.max_age:
             return self.latest
@@ -35,13 +42,14 @@ class JobCounts:
         # Shielded: a caller that goes away does not cancel the others' read.
         return await asyncio.shield(self._reading)
 
-    async def _recount(self) -> list[JobCount]:
+    async def _recount(self) -> CountedJobs:
         version = await self.store.version()
-        if self.latest is None or version != self._version:
-            self.latest = await self.store.read(self.store.bound(count_jobs))
-            self._version = version
+        latest = self.latest
+        if latest is None or version != latest.version:
+            counts = await self.store.read(self.store.bound(count_jobs))
+            latest = self.latest = CountedJobs(counts, version)
         self._read_at = time.monotonic()
-        return self.latest
+        return latest
 
 
 _counts: "weakref.WeakKeyDictionary[JobStore, JobCounts]" = weakref.WeakKeyDictionary()
