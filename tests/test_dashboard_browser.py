@@ -133,7 +133,7 @@ def test_the_dashboard_follows_jobs_live_in_a_real_browser(
 
             # Posted to process B: on this page (process A's) within a second, its rows as
             # process B's report process writes them.
-            report = post(other, "/reports", {"name": "yearly", "rows": 100_000})["task_id"]
+            report = post(other, "/reports", {"name": "yearly", "rows": 50_000})["task_id"]
             report_row = page.locator(f"#jobs tbody tr[data-id='{report}']")
             expect(report_row).to_be_visible(timeout=A_SECOND)
             expect(report_row.locator("progress")).to_be_visible(timeout=SECONDS)
@@ -184,7 +184,9 @@ def test_the_dashboard_follows_jobs_live_in_a_real_browser(
                 badge = page.locator("#detail-fields .badge")
                 expect(badge).to_have_text("succeeded", timeout=SECONDS)
 
-            # Nothing changes now: the page's polls come back 304, one request at a time.
+            # Once process B's report is built, nothing changes: the page's polls come back
+            # 304, one request at a time.
+            expect(report_row.locator(".badge")).to_have_text("succeeded", timeout=60_000)
             page.wait_for_timeout(2_500)
             assert polls[-1] == 304, polls
             assert in_flight[1] == 1, in_flight
