@@ -91,8 +91,8 @@ def follow_job(
         f" WHERE id = ? AND owner = ? AND {STILL_UNFINISHED}",
         (
             *(status.value, None if status is JobStatus.QUEUED else 1, error),
-            *(to_json(result) if result is not None else None, started_at, at if status in FINISHED else None),
-            *(done, total),
+            *(to_json(result) if result is not None else None, started_at),
+            *(at if status in FINISHED else None, done, total),
             *(job_id, CELERY_OWNER, *UNFINISHED_VALUES),
         ),
     )
