@@ -40,27 +40,37 @@ async def point_of_no_return() -> None:
 class Progress:
     """One running job's progress, written to its record at most once per PROGRESS_INTERVAL.
 
-    Called on the event loop only (`progress_reporter` for work running elsewhere).
+    Created on the job's event loop; called from there or from any thread.
     """
 
     def __init__(self, store: JobStore, job_id: str, claim: Claim) -> None:
         self.store = store
         self.job_id = job_id
         self.claim = claim
+        self._loop = asyncio.get_running_loop()
         self._pending: tuple[int, int | None] | None = None
         self._written_at: float | None = None
         self._timer: asyncio.TimerHandle | None = None
 
     def __call__(self, done: int, total: int | None = None) -> None:
+        if not self._on_loop():
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is told
+                self._loop.call_soon_threadsafe(self, done, total)
+            return
         self._pending = (done, total)
         if self._timer is not None:
             return  # the timer writes the latest value
-        loop = asyncio.get_running_loop()
         written_at = self._written_at
-        if written_at is None or loop.time() >= written_at + PROGRESS_INTERVAL:
+        if written_at is None or self._loop.time() >= written_at + PROGRESS_INTERVAL:
             self.flush()
         else:
-            self._timer = loop.call_at(written_at + PROGRESS_INTERVAL, self.flush)
+            self._timer = self._loop.call_at(written_at + PROGRESS_INTERVAL, self.flush)
+
+    def _on_loop(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self._loop
+        except RuntimeError:  # a thread with no event loop
+            return False
 
     def flush(self) -> None:
         """Write the latest value not written yet, if any (the writer commits in order)."""
@@ -71,7 +81,7 @@ class Progress:
             return
         done, total = self._pending
         self._pending = None
-        self._written_at = asyncio.get_running_loop().time()
+        self._written_at = self._loop.time()
         write = self.store.bound(mark_progress, self.job_id, self.claim, done, total)
         self.store.writer.submit_nowait(write)
 
@@ -82,28 +92,22 @@ current_progress: ContextVar[Progress | None] = ContextVar("progress", default=N
 def report_progress(done: int, total: int | None = None) -> None:
     """Tell how far the running job has got: `done` of `total` (units of its choosing).
 
-    Cheap enough to call for every item; outside a job it does nothing.
+    Cheap enough to call for every item, in the job or in a thread it runs (`asyncio.to_thread`
+    passes the job on); outside a job it does nothing.
     """
     progress = current_progress.get()
     if progress is not None:
         progress(done, total)
 
 
+def ignore(done: int, total: int | None = None) -> None:
+    """What reports the progress of no job."""
+
+
 def progress_reporter() -> Callable[[int, int | None], None]:
-    """`report_progress` bound to the running job, callable from any thread.
-
-    For work the job hands elsewhere (a thread, a process pool's results): call it there,
-    it reaches the job's record through the job's event loop.
-    """
-    progress = current_progress.get()
-    loop = asyncio.get_running_loop()
-
-    def report(done: int, total: int | None = None) -> None:
-        if progress is not None:
-            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is told
-                loop.call_soon_threadsafe(progress, done, total)
-
-    return report
+    """`report_progress` bound to the running job: for what does not run in the job's context
+    (a thread of its own, the results of a process pool), callable from any thread."""
+    return current_progress.get() or ignore
 
 
 async def reporting(
