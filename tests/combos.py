@@ -190,6 +190,7 @@ RUNTIME_TESTS = (
     "test_fencing.py",
     "test_job_lists.py",
     "test_job_outcomes.py",
+    "test_job_progress.py",
     "test_job_runner.py",
     "test_job_store.py",
     "test_jobs_come_back.py",

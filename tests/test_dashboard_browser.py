@@ -1,9 +1,12 @@
 """The generated jobs dashboard in a real browser: Debian's chromium, driven headless by Playwright.
 
-The service (every in-process feature on) runs as `python -m <package> serve` with an API token.
-The browser signs in through the form, sees a job posted over HTTP after the page opened appear
-and turn `succeeded` by itself (the page polls, one request at a time, 304 while nothing
-changed), filters to `failed`, opens the failed job's detail and saves a screenshot; once the
+The service (every in-process feature on) runs as `python -m <package> serve` with an API token,
+and a second one (process B) on the same jobs store. The browser signs in through the form, sees
+a report posted to process B appear within a second with its progress bar, sees a job posted over
+HTTP after the page opened appear and turn `succeeded` by itself (the page polls, one request at
+a time, 304 while nothing changed), the counts by kind and status and the chart of the jobs
+finished per minute follow, filters to `failed`, opens the failed job's detail and saves a
+screenshot; once the
 service has `POST /jobs/{job_id}/retry`, it also retries that job from the detail after the
 fault is gone, and sees the new attempt succeed. The token never appears in a URL the browser
 requests, and the session cookie is HttpOnly, SameSite=Strict and out of the page script's reach.
@@ -33,6 +36,7 @@ CHROMIUM = "/usr/bin/chromium"  # Debian's `chromium` package
 TOKEN = "dashboard-browser-token"
 VIEWPORT = {"width": 1366, "height": 768}  # a laptop screen
 SECONDS = 5_000  # what "within a few seconds" means here, in Playwright's milliseconds
+A_SECOND = 1_500  # "within a second": a poll a second after the last answer, and a margin
 DOCS_SCREENSHOT = ROOT / "template" / "docs" / "{% if jobs_dashboard %}dashboard.png{% endif %}"
 
 
@@ -65,6 +69,15 @@ def service(rendered, tmp_path: Path) -> Iterator[Service]:
         yield service
 
 
+@pytest.fixture
+def other(service: Service, tmp_path: Path) -> Iterator[Service]:
+    """Process B: another service on the same jobs store (and the same directories)."""
+    environment = service.python.parents[1]
+    other = Service(service.project, environment, tmp_path / "other", service.settings)
+    with running(other):
+        yield other
+
+
 def post(service: Service, path: str, body: dict[str, Any]) -> dict[str, Any]:
     response = service.post(path, body, headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status in (201, 202), response
@@ -78,7 +91,7 @@ def post_file(service: Service, name: str) -> str:
 
 
 def test_the_dashboard_follows_jobs_live_in_a_real_browser(
-    chromium: str, service: Service, tmp_path: Path
+    chromium: str, service: Service, other: Service, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -118,6 +131,13 @@ def test_the_dashboard_follows_jobs_live_in_a_real_browser(
             expect(page).to_have_url(service.url + "/dashboard")
             expect(page.locator("#live")).to_have_text("live", timeout=SECONDS)
 
+            # Posted to process B: on this page (process A's) within a second, its rows as
+            # process B's report process writes them.
+            report = post(other, "/reports", {"name": "yearly", "rows": 50_000})["task_id"]
+            report_row = page.locator(f"#jobs tbody tr[data-id='{report}']")
+            expect(report_row).to_be_visible(timeout=A_SECOND)
+            expect(report_row.locator("progress")).to_be_visible(timeout=SECONDS)
+
             # Posted over HTTP after the page opened: it appears and turns succeeded by itself.
             post(service, "/signup", {"username": "ada", "email": "ada@example.com"})
             post(service, "/reports", {"name": "monthly", "rows": 2000})
@@ -129,6 +149,14 @@ def test_the_dashboard_follows_jobs_live_in_a_real_browser(
             blocked = post_file(service, "blocked.txt")
             failed_row = page.locator(f"#jobs tbody tr[data-id='{blocked}']")
             expect(failed_row.locator(".badge")).to_have_text("failed", timeout=SECONDS)
+            # The counts by kind and status, and the chart of what finished, follow.
+            count = page.locator("#counts td[data-kind='files'][data-status='failed']")
+            expect(count).to_have_text("1", timeout=SECONDS)
+            succeeded = page.locator("#counts td[data-kind='files'][data-status='succeeded']")
+            expect(succeeded).to_have_text("1")
+            expect(page.locator("#finished-chart rect.bar.failed").first).to_be_attached()
+            expect(page.locator("#finished-chart rect.bar.succeeded").first).to_be_attached()
+
             page.select_option("select[name=status]", "failed")
             expect(page.locator(f"#jobs tbody tr[data-id='{written}']")).to_have_count(0)
             expect(failed_row).to_be_visible()
@@ -156,7 +184,9 @@ def test_the_dashboard_follows_jobs_live_in_a_real_browser(
                 badge = page.locator("#detail-fields .badge")
                 expect(badge).to_have_text("succeeded", timeout=SECONDS)
 
-            # Nothing changes now: the page's polls come back 304, one request at a time.
+            # Once process B's report is built, nothing changes: the page's polls come back
+            # 304, one request at a time.
+            expect(report_row.locator(".badge")).to_have_text("succeeded", timeout=60_000)
             page.wait_for_timeout(2_500)
             assert polls[-1] == 304, polls
             assert in_flight[1] == 1, in_flight

@@ -23,17 +23,19 @@ from .runtime import maintenance
 from .runtime.background import in_background
 from .runtime.bulk_retry import BulkRetry, retry_matching_offline
 from .runtime.cancelling import JobNotCancellableError, cancel_offline
+from .runtime.counts import CountedJobs, JobCounts, job_counts
 from .runtime.events import JobEvent, JobObserver
 from .runtime.idempotency import Idempotency, IdempotencyKeyReusedError, canonical
 from .runtime.kinds import Arguments, JobKind, JobResult
 from .runtime.manual_retry import JobNotRetryableError, RetryNotConfirmedError, retried_already
 from .runtime.outcomes import OutcomeLog
-from .runtime.progress import point_of_no_return
+from .runtime.progress import point_of_no_return, progress_reporter, report_progress
 from .runtime.retention import prune
 from .runtime.retry_policy import NO_RETRY, RetryPolicy, backoff
 from .runtime.runner import ABANDONED, JobRunner
 from .runtime.runner import LOGGERS as RUNNER_LOGGERS
 from .settings import JobsSettings
+from .store.activity import JobCount, MinuteCount, count_finished_per_minute
 from .store.chosen_engine import StoreSettings, open_database
 from .store.database import Connection, Database, PruneTable
 from .store.errors import (
@@ -83,11 +85,14 @@ __all__ = [
     "BulkRetry",
     "Claim",
     "Connection",
+    "CountedJobs",
     "Database",
     "Idempotency",
     "IdempotencyDep",
     "IdempotencyKeyReusedError",
     "Job",
+    "JobCount",
+    "JobCounts",
     "JobEvent",
     "JobKind",
     "JobLostError",
@@ -103,6 +108,7 @@ __all__ = [
     "JobStoreUnavailableError",
     "JobsSettings",
     "LeaseLostError",
+    "MinuteCount",
     "NewJob",
     "OutcomeLog",
     "OutcomeUnknownError",
@@ -114,17 +120,21 @@ __all__ = [
     "backoff",
     "cancel_offline",
     "canonical",
+    "count_finished_per_minute",
     "describe",
     "feature",
     "in_background",
     "insert_job",
+    "job_counts",
     "jobs_router",
     "maintenance",
     "new_job_id",
     "now",
     "open_database",
     "point_of_no_return",
+    "progress_reporter",
     "prune",
+    "report_progress",
     "retention_feature",
     "retried_already",
     "retry_matching_offline",

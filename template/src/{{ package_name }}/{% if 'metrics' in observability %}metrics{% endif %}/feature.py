@@ -4,11 +4,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ..feature import Feature
-from ..jobs import JobRunner
+from ..jobs import JobRunner, job_counts
 from .instruments import Metrics
 from .middleware import HttpMetricsMiddleware
 from .observer import JobMetrics
 from .router import router
+from .store_counts import StoreCounts
 
 
 @asynccontextmanager
@@ -18,6 +19,9 @@ async def instruments(app: FastAPI) -> AsyncIterator[None]:
     runner: JobRunner = app.state.jobs
     runner.observers.append(JobMetrics(metrics))
     runner.store.writer.on_commit = metrics.job_store_write.observe
+    store_counts = StoreCounts(job_counts(runner.store), runner)
+    metrics.add_collector(store_counts)
+    metrics.before_scrape.append(store_counts.refresh)
     try:
         yield
     finally:

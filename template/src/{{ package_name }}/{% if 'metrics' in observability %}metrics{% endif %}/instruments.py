@@ -7,6 +7,7 @@ it, sums every worker's files: prometheus_client's multiprocess mode.
 
 import functools
 import os
+from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
@@ -38,6 +39,8 @@ class Metrics:
         # never read, a fresh one collects every process's files on each scrape.
         self._registry = CollectorRegistry()
         self._collectors: list[Collector] = []
+        self.before_scrape: list[Callable[[], Awaitable[None]]] = []
+        """Awaited before each page: what a collector reads from elsewhere, fetched."""
         registry = self._registry
         self.http_requests = Counter(
             "http_requests",

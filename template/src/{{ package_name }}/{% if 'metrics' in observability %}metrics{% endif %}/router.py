@@ -21,6 +21,9 @@ async def require_metrics_token(
 # Not in the OpenAPI schema: it is for the scraper, not for the API's clients.
 @router.get("/metrics", dependencies=[Depends(require_metrics_token)], include_in_schema=False)
 async def metrics(request: Request) -> Response:
-    """Prometheus text format: every request, job and jobs-store write of every worker."""
+    """Prometheus text format: every request, job and jobs-store write of every worker, and
+    the jobs in the store."""
     instruments: Metrics = request.app.state.metrics
+    for fetch in instruments.before_scrape:
+        await fetch()
     return Response(instruments.page(), media_type=CONTENT_TYPE_LATEST)

@@ -57,11 +57,16 @@ async def follow(
     error: str | None = None,
     result: dict[str, Any] | None = None,
     started_at: datetime | None = None,
+    progress: tuple[int, int] | None = None,
 ) -> None:
-    """Record where a job that Celery runs stands, as long as its record is unfinished."""
+    """Record where a job that Celery runs stands, as long as its record is unfinished;
+    `progress`: its rows written so far, of its rows."""
     db = store.database
+    done, total = progress or (None, None)
     await store.writer.run(
-        lambda connection: follow_job(db, connection, job_id, status, error, result, started_at),
+        lambda connection: follow_job(
+            db, connection, job_id, status, error, result, started_at, done, total
+        ),
         WRITE_DEADLINE,
     )
 
@@ -74,17 +79,21 @@ def follow_job(
     error: str | None,
     result: dict[str, Any] | None,
     started_at: datetime | None,
+    done: int | None = None,
+    total: int | None = None,
 ) -> None:
     at = now()
     db.execute(
         connection,
         "UPDATE jobs SET status = ?, attempts = COALESCE(?, attempts), error = ?,"  # noqa: S608
-        " result = ?, started_at = COALESCE(started_at, ?), finished_at = ?"
+        " result = ?, started_at = COALESCE(started_at, ?), finished_at = ?,"
+        " progress_done = COALESCE(?, progress_done), progress_total = COALESCE(?, progress_total)"
         f" WHERE id = ? AND owner = ? AND {STILL_UNFINISHED}",
         (
             *(status.value, None if status is JobStatus.QUEUED else 1, error),
             *(to_json(result) if result is not None else None, started_at),
-            *(at if status in FINISHED else None, job_id, CELERY_OWNER, *UNFINISHED_VALUES),
+            *(at if status in FINISHED else None, done, total),
+            *(job_id, CELERY_OWNER, *UNFINISHED_VALUES),
         ),
     )
 

@@ -12,6 +12,7 @@ from .settings import QueueSettings
 # Errors worth another try after a pause: a REPORTS_DIR on network storage that hiccups.
 TRANSIENT_ERRORS = (ConnectionError, TimeoutError)
 MAX_RETRIES = 5
+PROGRESS_SECONDS = 0.5
 
 
 def register_tasks(app: Celery, settings: QueueSettings) -> None:
@@ -36,8 +37,19 @@ def register_tasks(app: Celery, settings: QueueSettings) -> None:
     def build(self: Task[[str, int], ReportFile], name: str, rows: int) -> ReportFile:
         task_id = self.request.id
         assert task_id is not None  # a task being executed always has an id
-        self.update_state(state=states.STARTED, meta={"started_at": time.time()})
-        return build_report(settings.reports_dir, name, rows, task_id)
+        started = {"started_at": time.time(), "rows": rows}
+        self.update_state(state=states.STARTED, meta=started)
+        told_at = time.monotonic()
+
+        def tell(done: int) -> None:
+            """The rows written, in the STARTED state's metadata (at most every PROGRESS_SECONDS:
+            each is a write to the result backend); the API copies them to the job's record."""
+            nonlocal told_at
+            if time.monotonic() - told_at >= PROGRESS_SECONDS:
+                self.update_state(state=states.STARTED, meta={**started, "rows_done": done})
+                told_at = time.monotonic()
+
+        return build_report(settings.reports_dir, name, rows, task_id, tell)
 
     @app.task(name=PRUNE_REPORTS_TASK, shared=False)
     def prune_reports() -> int:

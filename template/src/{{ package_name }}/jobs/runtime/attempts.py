@@ -50,7 +50,8 @@ class Attempts:
             for observer in self.observers:
                 observer.started(job, attempt)
             try:
-                result = await kind.run(self.app, arguments)
+                work = kind.run(self.app, arguments)
+                result = await progress.reporting(work, self.store, job.job_id, claim)
             except OutcomeUnknownError as error:
                 # Its work may have taken effect: never run again without a person's say-so.
                 logger.error("job %s (%s) uncertain: %s", job.job_id, job.kind, error)

@@ -53,6 +53,9 @@ class Database(Protocol):
     def execute(self, connection: Connection, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run one statement; return its cursor (rowcount, fetchone, fetchall, iteration)."""
 
+    def minute(self, column: str) -> str:
+        """SQL for the UTC minute of timestamp `column`, as text: '2026-01-31T23:59'."""
+
     def is_unavailable(self, error: BaseException) -> bool:
         """Whether `error` is the database's state (locked, full, gone), not the statement's."""
 

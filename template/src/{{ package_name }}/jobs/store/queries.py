@@ -19,7 +19,7 @@ from .records import (
 
 JOB_COLUMNS = (
     "id, kind, status, attempts, error, created_at, started_at, finished_at, owner, request_id,"
-    " retry_of"
+    " retry_of, progress_done, progress_total"
 )
 """What a list shows of a job: never its arguments or result, which may be megabytes each."""
 COLUMNS = f"{JOB_COLUMNS}, result, arguments"
@@ -32,7 +32,7 @@ BEFORE = "(created_at, id) < (SELECT created_at, id FROM jobs WHERE id = ?)"
 VERSION = (
     "SELECT (SELECT max(created_at) FROM jobs), (SELECT max(finished_at) FROM jobs),"
     " (SELECT min(finished_at) FROM jobs), count(*), count(owner), sum(attempts), sum(epoch),"
-    " max(started_at), sum(CASE WHEN status = ? THEN 1 ELSE 0 END)"
+    " max(started_at), sum(CASE WHEN status = ? THEN 1 ELSE 0 END), sum(progress_done)"
     " FROM jobs WHERE status IN (?, ?)"
 )
 
@@ -50,7 +50,7 @@ def as_datetime(value: datetime | str | None) -> datetime | None:
 def row_to_job(row: Sequence[Any]) -> Job:
     """A row of SELECT_JOBS."""
     id_, kind, status, attempts, error, created, started, finished, owner, *more = row
-    request_id, retry_of = more
+    request_id, retry_of, progress_done, progress_total = more
     created_at = as_datetime(created)
     assert created_at is not None
     return Job(
@@ -65,6 +65,8 @@ def row_to_job(row: Sequence[Any]) -> Job:
         owner=owner,
         request_id=request_id,
         retry_of=retry_of,
+        progress_done=progress_done,
+        progress_total=progress_total,
     )
 
 
@@ -278,8 +280,8 @@ def select_version(db: Database, connection: Connection) -> str:
     changes nothing. Read from the ends of two indexes -- the newest job (recorded), the
     newest and the oldest finish (finished; pruned, which deletes from the oldest finish
     up) -- and from a few small columns of the unfinished jobs only (started, retried,
-    released, taken over: their count, owners, attempts, epochs). Never a job's arguments
-    or result, never a finished job, which changes only by being deleted.
+    released, taken over, progressed: their count, owners, attempts, epochs, progress). Never
+    a job's arguments or result, never a finished job, which changes only by being deleted.
 
     One case goes unseen until the next change: a job recorded *and* finished between two
     reads, both times older than those of jobs already seen (possible only when several

@@ -66,6 +66,9 @@ class Job(BaseModel):
     """The X-Request-ID of the request that scheduled it."""
     retry_of: str | None = None
     """The job this one retries, when it was retried by hand."""
+    progress_done: int | None = None
+    """How far the job had got when it last said (`report_progress`), of `progress_total`."""
+    progress_total: int | None = None
 
 
 class JobRecord(Job):

@@ -84,6 +84,27 @@ function badge(status) {
   return span;
 }
 
+// What a job last said of its progress (`report_progress`): a bar when it gave a total.
+function progress(job) {
+  if (job.progress_done === null || job.progress_done === undefined) {
+    return null;
+  }
+  const done = job.progress_done.toLocaleString();
+  const span = document.createElement("span");
+  span.className = "progress";
+  if (job.progress_total) {
+    const bar = document.createElement("progress");
+    bar.max = job.progress_total;
+    bar.value = Math.min(job.progress_done, job.progress_total);
+    const percent = Math.floor((100 * bar.value) / job.progress_total);
+    span.title = done + " of " + job.progress_total.toLocaleString() + " (" + percent + " %)";
+    span.append(bar, " " + percent + " %");
+  } else {
+    span.textContent = done + " done";
+  }
+  return span;
+}
+
 function renderJobs(jobs) {
   const rows = jobs.map((job) => {
     const row = document.createElement("tr");
@@ -98,7 +119,12 @@ function renderJobs(jobs) {
     }
     cell(row, job.id.slice(0, 8), "id").title = job.id;
     cell(row, job.kind);
-    row.insertCell().append(badge(job.status));
+    const status = row.insertCell();
+    status.append(badge(job.status));
+    const shown = job.status === "running" ? progress(job) : null;
+    if (shown) {
+      status.append(" ", shown);
+    }
     cell(row, String(job.attempts), "number");
     cell(row, when(job.created_at)).title = job.created_at;
     cell(row, seconds(job.created_at, job.started_at), "number");
@@ -141,6 +167,14 @@ function renderDetail(job) {
   statusTerm.textContent = "status";
   list.append(statusTerm, status);
   field(list, "kind", job.kind);
+  const reported = progress(job);
+  if (reported) {
+    const term = document.createElement("dt");
+    term.textContent = "progress";
+    const value = document.createElement("dd");
+    value.append(reported);
+    list.append(term, value);
+  }
   field(list, "attempts", String(job.attempts));
   field(list, "created", job.created_at);
   field(list, "started", job.started_at);
