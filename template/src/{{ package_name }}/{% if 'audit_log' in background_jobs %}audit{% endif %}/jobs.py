@@ -15,5 +15,15 @@ async def append_record(app: FastAPI, arguments: Arguments) -> JobResult:
     return None
 
 
+APPENDS_AT_ONCE = 4
+"""Appends at once: each is a thread of the default pool, and all write to one file."""
+
 # Not idempotent: cut off mid-run, the line may be in the log already.
-APPEND_RECORD = JobKind("audit_log", append_record, idempotent=False)
+# Host-local: the line goes to this host's LOG_FILE.
+APPEND_RECORD = JobKind(
+    "audit_log",
+    append_record,
+    idempotent=False,
+    concurrency=lambda _: APPENDS_AT_ONCE,
+    host_local=True,
+)

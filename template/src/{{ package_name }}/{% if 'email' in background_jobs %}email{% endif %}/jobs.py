@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from .. import context
 from ..jobs import Arguments, JobKind, JobResult, RetryPolicy
 from .mailer import Mailer
+from .settings import EmailSettings
 
 
 async def send_email(app: FastAPI, arguments: Arguments) -> JobResult:
@@ -20,11 +21,22 @@ def smtp_retry(app: FastAPI) -> RetryPolicy:
     return mailer.retry
 
 
+def smtp_sessions(app: FastAPI) -> int:
+    """As many at once as SMTP sessions may be open: no job waits for one while running."""
+    settings: EmailSettings = app.state.settings
+    return settings.smtp_max_connections
+
+
 def email_kind(name: str) -> JobKind:
     # Not idempotent: cut off while sending, the message may have gone out already. Until
     # it has an SMTP session, nothing was sent: the mailer marks that point.
     return JobKind(
-        name, send_email, idempotent=False, retry=smtp_retry, marks_point_of_no_return=True
+        name,
+        send_email,
+        idempotent=False,
+        retry=smtp_retry,
+        marks_point_of_no_return=True,
+        concurrency=smtp_sessions,
     )
 
 

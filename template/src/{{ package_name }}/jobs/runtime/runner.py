@@ -2,7 +2,10 @@
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from dataclasses import replace
 from typing import Any
 
 from fastapi import BackgroundTasks, FastAPI
@@ -10,13 +13,16 @@ from fastapi import BackgroundTasks, FastAPI
 from ... import context
 from ..store.errors import JobLostError
 from ..store.job_store import JobStore
-from ..store.records import Claim, ClaimedJob, NewJob, new_job_id
+from ..store.queries import now
+from ..store.records import Claim, ClaimedJob, NewJob, RecordedBefore, new_job_id
 from .attempts import Attempts
 from .attempts import logger as attempts_logger
+from .backlog import Backlog
 from .events import JobEvent, JobObserver
 from .idempotency import Idempotency, IdempotencyKeyReusedError
 from .kinds import Arguments, JobKind, registry
 from .manual_retry import new_attempt, retried_already
+from .slots import Slots
 from .stopping import Stopping
 from .stopping import logger as stopping_logger
 
@@ -40,8 +46,10 @@ class JobRunner(Attempts, Stopping):
     """Schedules jobs on a response's BackgroundTasks and keeps their records true.
 
     A job is recorded `queued`, with its kind and arguments, before the endpoint answers
-    (or the endpoint answers 503). Its work runs after the response, at most
-    `max_concurrency` jobs at once, and is recorded `running` when it starts. Every
+    (or the endpoint answers 503). When a slot of its kind is free (slots.py: `limits` per
+    kind, `max_concurrency` in all), it takes it there and then and runs after the response;
+    otherwise, or when it is due later, it waits in the store (backlog.py) until a slot
+    frees, highest priority first, and is recorded `running` when it starts. Every
     failure is caught, logged with the job's id and kind, and recorded, so it never stops
     the next job of the same response. Transient failures are retried with backoff; one
     after which the work may have taken effect (OutcomeUnknownError) is recorded
@@ -64,6 +72,9 @@ class JobRunner(Attempts, Stopping):
         store: JobStore,
         kinds: Iterable[JobKind] = (),
         max_concurrency: int = 100,
+        limits: Mapping[str, int] | None = None,
+        max_backlog: int = 10_000,
+        local_kinds: Iterable[str] = (),
     ) -> None:
         self.app = app
         self.store = store
@@ -71,7 +82,10 @@ class JobRunner(Attempts, Stopping):
         self.handed_over: dict[str, HandOver] = {}
         """Kinds that another system runs (Celery's workers), each with its HandOver."""
         self.observers: list[JobObserver] = []
-        self._slots = asyncio.Semaphore(max_concurrency)
+        self.slots = Slots(max_concurrency, limits or {})
+        self.backlog = Backlog(store, self.slots, self._run_claimed, max_backlog)
+        self.local_kinds = list(local_kinds)
+        """Host-local kinds whose jobs stay with their host (`JobKind.host_local`)."""
         self._unfinished: dict[str, JobKind] = {}
         self._claims: dict[str, Claim] = {}
         self._running: dict[str, asyncio.Task[Any]] = {}
@@ -90,13 +104,23 @@ class JobRunner(Attempts, Stopping):
         kind: JobKind,
         arguments: Arguments = NO_ARGUMENTS,
         idempotency: Idempotency | None = None,
+        *,
+        priority: int | None = None,
+        delay: timedelta | None = None,
+        run_at: datetime | None = None,
     ) -> str:
-        """Record a job and run it after the response; return the job's id.
+        """Record a job and run it after the response, or from the store when a slot of its
+        kind frees; return the job's id.
 
+        `priority` (the kind's own by default): higher ones wait less. `delay` or `run_at`
+        (timezone-aware): not before then. BacklogFullError when the kind's backlog is full.
         With an idempotency key already used for this kind, nothing is scheduled: the id
         of the job the key's first request scheduled is returned (IdempotencyKeyReusedError
         when that request had another body).
         """
+        if run_at is not None and run_at.utcoffset() is None:
+            raise ValueError("run_at must be timezone-aware")
+        later = now() + delay if delay is not None else run_at
         job = NewJob(
             id=new_job_id(),
             kind=kind.name,
@@ -104,16 +128,16 @@ class JobRunner(Attempts, Stopping):
             request_id=context.request_id.get(),
             idempotency_key=idempotency.key if idempotency else None,
             request_fingerprint=idempotency.fingerprint if idempotency else None,
+            priority=kind.priority if priority is None else priority,
+            run_at=later,
         )
-        claim = self.store.claim(None)  # what `add` records as the owner
-        before = await self.store.add(job)
-        if before is not None:
-            assert idempotency is not None
-            if before.request_fingerprint != idempotency.fingerprint:
-                raise IdempotencyKeyReusedError(idempotency.key)
-            return before.id
-        self._accept(tasks, job, kind, claim)
-        return job.id
+        before = await self._record(tasks, job, kind)
+        if before is None:
+            return job.id
+        assert idempotency is not None
+        if before.request_fingerprint != idempotency.fingerprint:
+            raise IdempotencyKeyReusedError(idempotency.key)
+        return before.id
 
     async def retry(
         self, tasks: BackgroundTasks, job_id: str, *, confirmed: bool = False
@@ -133,17 +157,45 @@ class JobRunner(Attempts, Stopping):
         if (hand_over := self.handed_over.get(job.kind)) is not None:
             await hand_over(job)
             return job.id
-        claim = self.store.claim(None)
-        if (before := await self.store.add(job)) is not None:
+        kind = self.kinds[job.kind]
+        job = replace(job, priority=kind.priority)
+        if (before := await self._record(tasks, job, kind)) is not None:
             raise retried_already(job_id, before)
-        self._accept(tasks, job, self.kinds[job.kind], claim)
         return job.id
 
-    def _accept(self, tasks: BackgroundTasks, job: NewJob, kind: JobKind, claim: Claim) -> None:
-        self._track(job.id, kind, claim)
+    async def _record(
+        self, tasks: BackgroundTasks, job: NewJob, kind: JobKind
+    ) -> RecordedBefore | None:
+        """Record the job and run it: at once on a slot taken now (the fast path, when none
+        of its kind waits before it), else from the backlog. What recorded it first, if any."""
+        at_once = (
+            job.run_at is None
+            and not self.backlog.has_due(kind.name)
+            and self.slots.take(kind.name)
+        )
+        if not at_once:
+            self.backlog.make_room(kind.name)
+            job = replace(job, run_at=job.run_at or now())
+        claim = self.store.claim(None)  # what `add` records as the owner
+        try:
+            before = await self.store.add(job)
+        except BaseException:
+            if at_once:
+                self._slot_freed(kind.name)
+            raise
+        if before is not None:
+            if at_once:
+                self._slot_freed(kind.name)
+            return before
         for observer in self.observers:
             observer.accepted(JobEvent(job.id, kind.name, job.request_id))
-        tasks.add_task(self.run, job.id, kind, job.arguments, job.request_id)
+        if at_once:
+            self._track(job.id, kind, claim)
+            tasks.add_task(self.run, job.id, kind, job.arguments, job.request_id)
+        else:
+            assert job.run_at is not None
+            self.backlog.added(kind.name, job.run_at)
+        return None
 
     def start(
         self,
@@ -154,27 +206,40 @@ class JobRunner(Attempts, Stopping):
         attempts_before: int = 0,
         claim: Claim | None = None,
     ) -> None:
-        """Run a job recorded elsewhere (claimed from the store, or a schedule's) now.
+        """Run a job recorded elsewhere (a schedule's) now, on a slot of its kind taken even
+        when none is free (a schedule runs one job a period).
 
         Drained at shutdown like every other job; the task is kept referenced until it ends.
         """
+        self.slots.take(kind.name, force=True)
+        self._launch(job_id, kind, arguments, request_id, attempts_before, claim)
+
+    def _launch(
+        self,
+        job_id: str,
+        kind: JobKind,
+        arguments: Arguments,
+        request_id: str | None,
+        attempts_before: int,
+        claim: Claim | None,
+    ) -> None:
         self._track(job_id, kind, self.store.claim(claim))
         task = asyncio.create_task(self.run(job_id, kind, arguments, request_id, attempts_before))
         self._started_here.add(task)
         task.add_done_callback(self._started_here.discard)
 
     async def recover(self) -> int:
-        """Claim and start the jobs that can run again (their process stopped); how many."""
+        """Take the jobs that can run again (their process stopped) into this process's
+        backlog, where they run as slots free; how many."""
         if self._shutting_down:  # this process gives jobs back now; it takes none
             return 0
         idempotent = [name for name, kind in self.kinds.items() if kind.idempotent]
         claimed, interrupted = await self.store.claim_abandoned(
-            list(self.kinds), idempotent, ABANDONED
+            list(self.kinds), idempotent, ABANDONED, self.local_kinds
         )
         if interrupted:
             logger.warning("recorded %d job(s) of stopped processes as interrupted", interrupted)
-        for job in claimed:
-            self._start_claimed(job)
+        self.backlog.taken_over(Counter(job.kind for job in claimed))
         # A retry that never started was queued for any live service (`jobs retry`).
         retries = sum(1 for job in claimed if job.retry_of is not None and job.attempts == 0)
         if retries:
@@ -183,10 +248,14 @@ class JobRunner(Attempts, Stopping):
             logger.warning("running again %d job(s) of stopped processes", len(claimed) - retries)
         return len(claimed)
 
-    def _start_claimed(self, job: ClaimedJob) -> None:
-        self.start(
-            job.id, self.kinds[job.kind], job.arguments, job.request_id, job.attempts, job.claim
-        )
+    def _run_claimed(self, job: ClaimedJob) -> None:
+        """Run a job claimed from the backlog, on the slot its claim took."""
+        kind = self.kinds[job.kind]
+        self._launch(job.id, kind, job.arguments, job.request_id, job.attempts, job.claim)
+
+    def _slot_freed(self, kind: str) -> None:
+        self.slots.give(kind)
+        self.backlog.slot_freed()
 
     def _track(self, job_id: str, kind: JobKind, claim: Claim) -> None:
         self._unfinished[job_id] = kind
@@ -213,8 +282,7 @@ class JobRunner(Attempts, Stopping):
             if self._shutting_down or cancelled_earlier() or self._given_up(claim):
                 await self._give_back(job_id, claim)
                 return
-            async with self._slots:
-                await self._attempt_until_done(job, kind, arguments, attempts_before, claim)
+            await self._attempt_until_done(job, kind, arguments, attempts_before, claim)
         except JobLostError:
             logger.warning(
                 "job %s (%s) was taken over by another process while this one was away:"
@@ -238,6 +306,7 @@ class JobRunner(Attempts, Stopping):
             await asyncio.shield(self._give_back(job_id, claim))
         finally:
             self._forget(job_id)
+            self._slot_freed(kind.name)
 
     def _forget(self, job_id: str) -> None:
         self._unfinished.pop(job_id, None)
