@@ -7,8 +7,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from ...feature import Feature
-from ..runtime.backlog import BacklogFullError
 from ..runtime.background import in_background
+from ..runtime.backlog import BacklogFullError
 from ..runtime.idempotency import HEADER, IdempotencyKeyReusedError
 from ..runtime.kinds import JobKind
 from ..runtime.leases import keep_lease

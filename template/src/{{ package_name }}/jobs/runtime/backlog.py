@@ -187,4 +187,3 @@ class Backlog:
 def host_of(instance: str) -> str:
     """The owner that keeps a job for its host ("host:"), from a process's identity."""
     return instance.split(":")[0] + ":"
-

@@ -4,8 +4,8 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import datetime, timedelta
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import BackgroundTasks, FastAPI

@@ -13,7 +13,9 @@ from fastapi import FastAPI
 from .kinds import JobKind
 
 
-def kind_limits(app: FastAPI, kinds: Iterable[JobKind], chosen: Mapping[str, int]) -> dict[str, int]:
+def kind_limits(
+    app: FastAPI, kinds: Iterable[JobKind], chosen: Mapping[str, int]
+) -> dict[str, int]:
     """Each kind's own limit (JobKind.concurrency), or the one chosen for it by name."""
     limits = {kind.name: kind.concurrency(app) for kind in kinds if kind.concurrency}
     return {**limits, **chosen}

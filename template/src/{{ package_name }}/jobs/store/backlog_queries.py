@@ -58,18 +58,16 @@ def release_waiting(
 ) -> int:
     """Give back every job `owner` has waiting: to no process, or to `host` ("host:") for
     host-local kinds. They keep their time and priority."""
-    queued = JobStatus.QUEUED.value
-    local: list[Any] = list(local_kinds)
-    given = db.execute(
-        connection,
-        "UPDATE jobs SET owner = ?"  # noqa: S608 -- `?`s only
-        f" WHERE status = ? AND owner = ? AND run_at IS NOT NULL AND kind IN ({placeholders(local)})",
-        (host, queued, owner, *local),
-    ).rowcount if local else 0
-    return int(given) + int(
-        db.execute(
+    mine = "status = ? AND owner = ? AND run_at IS NOT NULL"
+    params: tuple[Any, ...] = (JobStatus.QUEUED.value, owner)
+    given = 0
+    if local_kinds:
+        given += db.execute(
             connection,
-            "UPDATE jobs SET owner = NULL WHERE status = ? AND owner = ? AND run_at IS NOT NULL",
-            (queued, owner),
+            f"UPDATE jobs SET owner = ? WHERE {mine}"  # noqa: S608 -- constants, `?`s
+            f" AND kind IN ({placeholders(local_kinds)})",
+            (host, *params, *local_kinds),
         ).rowcount
-    )
+    back = f"UPDATE jobs SET owner = NULL WHERE {mine}"  # noqa: S608 -- constant
+    given += db.execute(connection, back, params).rowcount
+    return given

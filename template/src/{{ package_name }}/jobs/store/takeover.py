@@ -1,7 +1,6 @@
 """Leases and take-overs: which processes are alive, and what becomes of the jobs of those that
 are not (queries.py holds the rest of the statements)."""
 
-import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
