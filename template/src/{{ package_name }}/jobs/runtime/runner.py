@@ -45,20 +45,18 @@ def cancelled_earlier() -> bool:
 class JobRunner(Attempts, Stopping):
     """Schedules jobs on a response's BackgroundTasks and keeps their records true.
 
-    A job is recorded `queued`, with its kind and arguments, before the endpoint answers
-    (or the endpoint answers 503). When a slot of its kind is free (slots.py: `limits` per
-    kind, `max_concurrency` in all), it takes it there and then and runs after the response;
-    otherwise, or when it is due later, it waits in the store (backlog.py) until a slot
-    frees, highest priority first, and is recorded `running` when it starts. Every
-    failure is caught, logged with the job's id and kind, and recorded, so it never stops
-    the next job of the same response. Transient failures are retried with backoff; one
+    A job is recorded `queued`, with its kind and arguments, before the endpoint answers (or
+    it answers 503). With a slot of its kind free (slots.py), it runs after the response;
+    else, or when due later, it waits in the store (backlog.py) until a slot frees, highest
+    priority first. It is recorded `running` when it starts. Every failure is caught, logged
+    with the job's id and kind, and recorded, so it never stops the next job. Transient failures are retried with backoff; one
     after which the work may have taken effect (OutcomeUnknownError) is recorded
     `uncertain` and never retried.
 
-    Jobs come back: on shutdown, a job that has not started is given back to the store
-    (so does one cut off mid-run whose kind is idempotent), and a live or restarted
-    process claims and runs it under the same id. One of another kind cut off past its
-    point of no return (progress.py) is recorded `interrupted`, for a person to decide.
+    Jobs come back: on shutdown, a job that has not started is given back to the store (so
+    does one cut off mid-run whose kind is idempotent), and a live or restarted process
+    takes it into its backlog and runs it under the same id. One of another kind cut off
+    past its point of no return (progress.py) is recorded `interrupted`, for a person.
 
     Jobs are fenced: each is held under a claim (this process's identity and the job's
     epoch) that every write of its record must still match. A process that was away past
@@ -109,12 +107,10 @@ class JobRunner(Attempts, Stopping):
         delay: timedelta | None = None,
         run_at: datetime | None = None,
     ) -> str:
-        """Record a job and run it after the response, or from the store when a slot of its
-        kind frees; return the job's id.
-
-        `priority` (the kind's own by default): higher ones wait less. `delay` or `run_at`
-        (timezone-aware): not before then. BacklogFullError when the kind's backlog is full.
-        With an idempotency key already used for this kind, nothing is scheduled: the id
+        """Record a job and run it after the response, or from the store once a slot of its
+        kind frees (`priority`: the kind's own by default, higher first) and once it is due
+        (`delay`, or `run_at` timezone-aware); return the job's id. BacklogFullError when the
+        kind's backlog is full. With an idempotency key already used for this kind, nothing is scheduled: the id
         of the job the key's first request scheduled is returned (IdempotencyKeyReusedError
         when that request had another body).
         """
@@ -166,26 +162,22 @@ class JobRunner(Attempts, Stopping):
     async def _record(
         self, tasks: BackgroundTasks, job: NewJob, kind: JobKind
     ) -> RecordedBefore | None:
-        """Record the job and run it: at once on a slot taken now (the fast path, when none
-        of its kind waits before it), else from the backlog. What recorded it first, if any."""
-        at_once = (
-            job.run_at is None
-            and not self.backlog.has_due(kind.name)
-            and self.slots.take(kind.name)
-        )
+        """Record the job, to run at once on a slot taken now (when none of its kind waits
+        before it), else from the backlog; what holds its key (or retries its job) if any."""
+        name = kind.name
+        at_once = job.run_at is None and not self.backlog.has_due(name) and self.slots.take(name)
         if not at_once:
-            self.backlog.make_room(kind.name)
+            self.backlog.make_room(name)
             job = replace(job, run_at=job.run_at or now())
         claim = self.store.claim(None)  # what `add` records as the owner
+        recorded = False
         try:
             before = await self.store.add(job)
-        except BaseException:
-            if at_once:
-                self._slot_freed(kind.name)
-            raise
+            recorded = before is None
+        finally:
+            if at_once and not recorded:
+                self._slot_freed(name)
         if before is not None:
-            if at_once:
-                self._slot_freed(kind.name)
             return before
         for observer in self.observers:
             observer.accepted(JobEvent(job.id, kind.name, job.request_id))
@@ -193,8 +185,7 @@ class JobRunner(Attempts, Stopping):
             self._track(job.id, kind, claim)
             tasks.add_task(self.run, job.id, kind, job.arguments, job.request_id)
         else:
-            assert job.run_at is not None
-            self.backlog.added(kind.name, job.run_at)
+            self.backlog.added(kind.name, job.run_at or now())
         return None
 
     def start(
@@ -205,24 +196,16 @@ class JobRunner(Attempts, Stopping):
         request_id: str | None = None,
         attempts_before: int = 0,
         claim: Claim | None = None,
+        *,
+        slot_taken: bool = False,
     ) -> None:
-        """Run a job recorded elsewhere (a schedule's) now, on a slot of its kind taken even
-        when none is free (a schedule runs one job a period).
+        """Run a job recorded elsewhere now: one claimed from the backlog (`slot_taken`), or a
+        schedule's, on a slot of its kind taken even when none is free (one job a period).
 
         Drained at shutdown like every other job; the task is kept referenced until it ends.
         """
-        self.slots.take(kind.name, force=True)
-        self._launch(job_id, kind, arguments, request_id, attempts_before, claim)
-
-    def _launch(
-        self,
-        job_id: str,
-        kind: JobKind,
-        arguments: Arguments,
-        request_id: str | None,
-        attempts_before: int,
-        claim: Claim | None,
-    ) -> None:
+        if not slot_taken:
+            self.slots.take(kind.name, force=True)
         self._track(job_id, kind, self.store.claim(claim))
         task = asyncio.create_task(self.run(job_id, kind, arguments, request_id, attempts_before))
         self._started_here.add(task)
@@ -250,8 +233,8 @@ class JobRunner(Attempts, Stopping):
 
     def _run_claimed(self, job: ClaimedJob) -> None:
         """Run a job claimed from the backlog, on the slot its claim took."""
-        kind = self.kinds[job.kind]
-        self._launch(job.id, kind, job.arguments, job.request_id, job.attempts, job.claim)
+        kind, arguments, claim = self.kinds[job.kind], job.arguments, job.claim
+        self.start(job.id, kind, arguments, job.request_id, job.attempts, claim, slot_taken=True)
 
     def _slot_freed(self, kind: str) -> None:
         self.slots.give(kind)

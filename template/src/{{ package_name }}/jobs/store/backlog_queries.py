@@ -60,7 +60,7 @@ def release_waiting(
     host-local kinds. They keep their time and priority."""
     mine = "status = ? AND owner = ? AND run_at IS NOT NULL"
     params: tuple[Any, ...] = (JobStatus.QUEUED.value, owner)
-    given = 0
+    given: int = 0
     if local_kinds:
         given += db.execute(
             connection,
@@ -70,4 +70,4 @@ def release_waiting(
         ).rowcount
     back = f"UPDATE jobs SET owner = NULL WHERE {mine}"  # noqa: S608 -- constant
     given += db.execute(connection, back, params).rowcount
-    return given
+    return int(given)
