@@ -49,9 +49,9 @@ class JobRunner(Attempts, Stopping):
     it answers 503). With a slot of its kind free (slots.py), it runs after the response;
     else, or when due later, it waits in the store (backlog.py) until a slot frees, highest
     priority first. It is recorded `running` when it starts. Every failure is caught, logged
-    with the job's id and kind, and recorded, so it never stops the next job. Transient failures are retried with backoff; one
-    after which the work may have taken effect (OutcomeUnknownError) is recorded
-    `uncertain` and never retried.
+    with the job's id and kind, and recorded, so it never stops the next job. Transient
+    failures are retried with backoff; one after which the work may have taken effect
+    (OutcomeUnknownError) is recorded `uncertain` and never retried.
 
     Jobs come back: on shutdown, a job that has not started is given back to the store (so
     does one cut off mid-run whose kind is idempotent), and a live or restarted process
@@ -82,8 +82,7 @@ class JobRunner(Attempts, Stopping):
         self.observers: list[JobObserver] = []
         self.slots = Slots(max_concurrency, limits or {})
         self.backlog = Backlog(store, self.slots, self._run_claimed, max_backlog)
-        self.local_kinds = list(local_kinds)
-        """Host-local kinds whose jobs stay with their host (`JobKind.host_local`)."""
+        self.local_kinds = list(local_kinds)  # host-local kinds, kept for their host
         self._unfinished: dict[str, JobKind] = {}
         self._claims: dict[str, Claim] = {}
         self._running: dict[str, asyncio.Task[Any]] = {}
@@ -110,9 +109,9 @@ class JobRunner(Attempts, Stopping):
         """Record a job and run it after the response, or from the store once a slot of its
         kind frees (`priority`: the kind's own by default, higher first) and once it is due
         (`delay`, or `run_at` timezone-aware); return the job's id. BacklogFullError when the
-        kind's backlog is full. With an idempotency key already used for this kind, nothing is scheduled: the id
-        of the job the key's first request scheduled is returned (IdempotencyKeyReusedError
-        when that request had another body).
+        kind's backlog is full. With an idempotency key already used for this kind, nothing
+        is scheduled: the id of the job the key's first request scheduled is returned
+        (IdempotencyKeyReusedError when that request had another body).
         """
         if run_at is not None and run_at.utcoffset() is None:
             raise ValueError("run_at must be timezone-aware")
@@ -165,6 +164,7 @@ class JobRunner(Attempts, Stopping):
         """Record the job, to run at once on a slot taken now (when none of its kind waits
         before it), else from the backlog; what holds its key (or retries its job) if any."""
         name = kind.name
+        self.kinds.setdefault(name, kind)  # a kind scheduled is one its backlog runs
         at_once = job.run_at is None and not self.backlog.has_due(name) and self.slots.take(name)
         if not at_once:
             self.backlog.make_room(name)
