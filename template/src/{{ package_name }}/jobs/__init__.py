@@ -21,6 +21,7 @@ from .http.retention_feature import feature as retention_feature
 from .http.router import router as jobs_router
 from .runtime import maintenance
 from .runtime.background import in_background
+from .runtime.backlog import BacklogFullError
 from .runtime.events import JobEvent, JobObserver
 from .runtime.idempotency import Idempotency, IdempotencyKeyReusedError, canonical
 from .runtime.kinds import Arguments, JobKind, JobResult
@@ -78,6 +79,7 @@ __all__ = [
     "UNFINISHED_VALUES",
     "WRITE_DEADLINE",
     "Arguments",
+    "BacklogFullError",
     "Claim",
     "Connection",
     "Database",
