@@ -94,8 +94,6 @@ class Backlog:
 
     async def give_back(self, local_kinds: Sequence[str], host: str) -> int:
         """Every job waiting here back to the store: no process's, or its host's."""
-        if not any(self.waiting.values()) and not self._due:
-            return 0
         release = self.store.bound(
             backlog_queries.release_waiting, self.store.instance, local_kinds, host
         )
