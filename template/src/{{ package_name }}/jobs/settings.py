@@ -16,6 +16,9 @@ class JobsSettings(StoreSettings):
     jobs_kind_concurrency: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
     """Jobs of one kind at once in one process, by kind (JSON: `{"files": 16}`), over each
     kind's default (README); never more than JOBS_MAX_CONCURRENCY in all."""
+    jobs_kind_rate: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    """Jobs of one kind that may start a second in one process, by kind (JSON: `{"email": 5}`),
+    evenly spaced; a kind not named has no rate limit."""
     jobs_max_backlog: int = Field(default=10_000, ge=1)
     """Jobs of one kind that may wait in one process's backlog; beyond it, 503."""
     jobs_shared_disk: bool = False

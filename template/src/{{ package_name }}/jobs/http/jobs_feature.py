@@ -46,6 +46,7 @@ async def job_runner(app: FastAPI) -> AsyncIterator[None]:
             kinds,
             settings.jobs_max_concurrency,
             limits=kind_limits(app, kinds, settings.jobs_kind_concurrency),
+            rates=settings.jobs_kind_rate,
             max_backlog=settings.jobs_max_backlog,
             local_kinds=[kind.name for kind in kinds if kind.host_local and local],
         )

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..store import backlog_queries
 from ..store.errors import JobStoreClosedError, JobStoreUnavailableError, describe
@@ -105,8 +105,12 @@ class Backlog:
     def _due_from(self, kind: str, run_at: datetime) -> None:
         if run_at <= now():
             self._mark_due(kind)
-        elif kind not in self._due_at or run_at < self._due_at[kind]:
-            self._due_at[kind] = run_at
+        else:
+            self._wake_at(kind, run_at)
+
+    def _wake_at(self, kind: str, at: datetime) -> None:
+        if kind not in self._due_at or at < self._due_at[kind]:
+            self._due_at[kind] = at
             self._timer_changed.set()
             self._start()
 
@@ -139,6 +143,8 @@ class Backlog:
     async def _claim(self, kind: str) -> None:
         free = self.slots.free(kind)
         if free == 0 or kind not in self._due:
+            if wait := self.slots.wait(kind):  # its rate: claim again once it allows
+                self._wake_at(kind, now() + timedelta(seconds=wait))
             return
         mark = self._due[kind]
         self.slots.take(kind, free)
@@ -149,7 +155,7 @@ class Backlog:
             )
             claimed = await self.store.writer.run(claim, WRITE_DEADLINE)
         finally:
-            self.slots.give(kind, free - len(claimed))
+            self.slots.give(kind, free - len(claimed), unused=True)
         self.waiting[kind] = max(0, self.waiting[kind] - len(claimed))
         for job in claimed:
             self.run(job)

@@ -71,6 +71,7 @@ class JobRunner(Attempts, Stopping):
         kinds: Iterable[JobKind] = (),
         max_concurrency: int = 100,
         limits: Mapping[str, int] | None = None,
+        rates: Mapping[str, float] | None = None,
         max_backlog: int = 10_000,
         local_kinds: Iterable[str] = (),
     ) -> None:
@@ -80,7 +81,7 @@ class JobRunner(Attempts, Stopping):
         self.handed_over: dict[str, HandOver] = {}
         """Kinds that another system runs (Celery's workers), each with its HandOver."""
         self.observers: list[JobObserver] = []
-        self.slots = Slots(max_concurrency, limits or {})
+        self.slots = Slots(max_concurrency, limits or {}, rates)
         self.backlog = Backlog(store, self.slots, self._run_claimed, max_backlog)
         self.local_kinds = list(local_kinds)  # host-local kinds, kept for their host
         self._unfinished: dict[str, JobKind] = {}
@@ -163,8 +164,7 @@ class JobRunner(Attempts, Stopping):
     ) -> RecordedBefore | None:
         """Record the job, to run at once on a slot taken now (when none of its kind waits
         before it), else from the backlog; what holds its key (or retries its job) if any."""
-        name = kind.name
-        self.kinds.setdefault(name, kind)  # a kind scheduled is one its backlog runs
+        name = self.kinds.setdefault(kind.name, kind).name  # its backlog runs a kind scheduled
         at_once = job.run_at is None and not self.backlog.has_due(name) and self.slots.take(name)
         if not at_once:
             self.backlog.make_room(name)
