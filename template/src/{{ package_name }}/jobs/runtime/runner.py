@@ -5,7 +5,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import BackgroundTasks, FastAPI
@@ -53,9 +53,8 @@ class JobRunner(Attempts, Stopping):
     failures are retried with backoff; one after which the work may have taken effect
     (OutcomeUnknownError) is recorded `uncertain` and never retried.
 
-    Jobs come back: on shutdown, a job that has not started is given back to the store (so
-    does one cut off mid-run whose kind is idempotent), and a live or restarted process
-    takes it into its backlog and runs it under the same id. One of another kind cut off
+    Jobs come back: at shutdown, one not started (or cut off, of an idempotent kind) is given
+    back to the store, for a live or restarted process to run under the same id; one cut off
     past its point of no return (progress.py) is recorded `interrupted`, for a person.
 
     Jobs are fenced: each is held under a claim (this process's identity and the job's
@@ -116,7 +115,8 @@ class JobRunner(Attempts, Stopping):
         """
         if run_at is not None and run_at.utcoffset() is None:
             raise ValueError("run_at must be timezone-aware")
-        later = now() + delay if delay is not None else run_at
+        # In UTC, as every time in the store: SQLite compares them as text.
+        later = now() + delay if delay is not None else run_at and run_at.astimezone(UTC)
         job = NewJob(
             id=new_job_id(),
             kind=kind.name,
