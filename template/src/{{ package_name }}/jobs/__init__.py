@@ -24,6 +24,7 @@ from .runtime.background import in_background
 from .runtime.bulk_retry import BulkRetry, retry_matching_offline
 from .runtime.cancelling import JobNotCancellableError, cancel_offline
 from .runtime.counts import CountedJobs, JobCounts, job_counts
+from .runtime.backlog import BacklogFullError
 from .runtime.events import JobEvent, JobObserver
 from .runtime.idempotency import Idempotency, IdempotencyKeyReusedError, canonical
 from .runtime.kinds import Arguments, JobKind, JobResult
@@ -32,7 +33,8 @@ from .runtime.outcomes import OutcomeLog
 from .runtime.progress import point_of_no_return, progress_reporter, report_progress
 from .runtime.retention import prune
 from .runtime.retry_policy import NO_RETRY, RetryPolicy, backoff
-from .runtime.runner import ABANDONED, JobRunner
+from .runtime.recovery import ABANDONED
+from .runtime.runner import JobRunner
 from .runtime.runner import LOGGERS as RUNNER_LOGGERS
 from .settings import JobsSettings
 from .store.activity import JobCount, MinuteCount, count_finished_per_minute
@@ -83,6 +85,7 @@ __all__ = [
     "WRITE_DEADLINE",
     "Arguments",
     "BulkRetry",
+    "BacklogFullError",
     "Claim",
     "Connection",
     "CountedJobs",

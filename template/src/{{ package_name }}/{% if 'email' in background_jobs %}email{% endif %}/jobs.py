@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from .. import context
 from ..jobs import Arguments, JobKind, JobResult, RetryPolicy
 from .mailer import Mailer
+from .settings import EmailSettings
 
 
 async def send_email(app: FastAPI, arguments: Arguments) -> JobResult:
@@ -20,6 +21,12 @@ def smtp_retry(app: FastAPI) -> RetryPolicy:
     return mailer.retry
 
 
+def smtp_sessions(app: FastAPI) -> int:
+    """As many at once as SMTP sessions may be open: no job waits for one while running."""
+    settings: EmailSettings = app.state.settings
+    return settings.smtp_max_connections
+
+
 def email_kind(name: str) -> JobKind:
     # Not idempotent: cut off while sending, the message may have gone out already. Until
     # it has an SMTP session, nothing was sent: the mailer marks that point.
@@ -30,6 +37,7 @@ def email_kind(name: str) -> JobKind:
         retry=smtp_retry,
         marks_point_of_no_return=True,
         cannot_undo="an email handed over cannot be unsent",
+        concurrency=smtp_sessions,
     )
 
 

@@ -14,7 +14,7 @@ async def send_email(
     body: EmailRequest, tasks: BackgroundTasks, jobs: JobRunnerDep, idempotency: IdempotencyDep
 ) -> EmailAccepted:
     arguments = {"to": body.to, "subject": body.subject, "body": body.body}
-    job_id = await jobs.schedule(tasks, SEND_EMAIL, arguments, idempotency)
+    job_id = await jobs.schedule(tasks, SEND_EMAIL, arguments, idempotency, run_at=body.send_at)
     return EmailAccepted(job_id=job_id)
 
 

@@ -1,7 +1,14 @@
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    StringConstraints,
+)
 
 MAX_SUBJECT_CHARS = 200
 MAX_BODY_CHARS = 100_000
@@ -34,6 +41,8 @@ class EmailRequest(BaseModel):
     """Exactly one address: a list or a line break is a 422; a display name is dropped."""
     subject: Subject
     body: Body
+    send_at: AwareDatetime | None = None
+    """Not before this time (ISO 8601 with its offset); the message waits in the store."""
 
 
 class EmailAccepted(BaseModel):

@@ -17,5 +17,11 @@ async def write_file(app: FastAPI, arguments: Arguments) -> JobResult:
     return {"path": str(path)}
 
 
+FILES_AT_ONCE = 8
+"""File writes at once: each is a thread of the default pool, which other work shares."""
+
 # Idempotent: the write is atomic, so running it again after a cut leaves the same file.
-WRITE_FILE = JobKind("files", write_file, idempotent=True)
+# Host-local: the file lands in this host's FILES_DIR.
+WRITE_FILE = JobKind(
+    "files", write_file, idempotent=True, concurrency=lambda _: FILES_AT_ONCE, host_local=True
+)

@@ -33,7 +33,16 @@ def retry_webhook(app: FastAPI) -> RetryPolicy:
     return webhook_retry(app.state.settings)
 
 
+WEBHOOKS_AT_ONCE = 10
+"""Webhook calls at once: the admin's endpoint is one server."""
+
 # Idempotent: it only logs and records what the request measured.
 RECORD_TIMINGS = JobKind("upstream_timings", record_timings, idempotent=True)
 # Not idempotent: cut off mid-run, the webhook may have been told already.
-NOTIFY_ADMIN = JobKind("admin_webhook", notify, idempotent=False, retry=retry_webhook)
+NOTIFY_ADMIN = JobKind(
+    "admin_webhook",
+    notify,
+    idempotent=False,
+    retry=retry_webhook,
+    concurrency=lambda _: WEBHOOKS_AT_ONCE,
+)

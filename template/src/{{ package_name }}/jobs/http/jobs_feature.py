@@ -8,10 +8,13 @@ from fastapi.responses import JSONResponse
 
 from ...feature import Feature
 from ..runtime.background import in_background
+from ..runtime.backlog import BacklogFullError
 from ..runtime.idempotency import HEADER, IdempotencyKeyReusedError
+from ..runtime.kinds import JobKind
 from ..runtime.leases import keep_lease
 from ..runtime.outcomes import OutcomeLog
 from ..runtime.runner import JobRunner
+from ..runtime.slots import kind_limits
 from ..settings import JobsSettings
 from ..store.chosen_engine import open_database
 from ..store.errors import JobStoreUnavailableError, LeaseLostError, public_message
@@ -35,12 +38,18 @@ async def job_runner(app: FastAPI) -> AsyncIterator[None]:
     await store.open()
     try:
         await store.renew_lease(settings.jobs_lease_seconds)
+        kinds: list[JobKind] = app.state.job_kinds
+        local = not (store.database.one_host or settings.jobs_shared_disk)
         app.state.jobs = runner = JobRunner(
             app,
             store,
-            app.state.job_kinds,
+            kinds,
             settings.jobs_max_concurrency,
-            settings.jobs_max_recoveries,
+            max_recoveries=settings.jobs_max_recoveries,
+            limits=kind_limits(app, kinds, settings.jobs_kind_concurrency),
+            rates=settings.jobs_kind_rate,
+            max_backlog=settings.jobs_max_backlog,
+            local_kinds=[kind.name for kind in kinds if kind.host_local and local],
         )
         if settings.jobs_log_outcomes:
             runner.observers.append(OutcomeLog())
@@ -88,6 +97,16 @@ async def store_unavailable(request: Request, error: JobStoreUnavailableError) -
     )
 
 
+async def backlog_full(request: Request, error: BacklogFullError) -> JSONResponse:
+    """Not recorded, so not accepted: the client tries again once the backlog has room."""
+    logger.warning("%s %s answered 503: %s", request.method, request.url.path, error)
+    return JSONResponse(
+        {"detail": str(error)},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 async def key_reused(_: Request, error: IdempotencyKeyReusedError) -> JSONResponse:
     """422 in the shape of every other request validation error, as the OpenAPI schema says."""
     problem = {"loc": ["header", HEADER], "msg": str(error), "type": "idempotency_key_reused"}
@@ -102,5 +121,6 @@ feature = Feature(
     error_handlers={
         JobStoreUnavailableError: store_unavailable,
         IdempotencyKeyReusedError: key_reused,
+        BacklogFullError: backlog_full,
     },
 )

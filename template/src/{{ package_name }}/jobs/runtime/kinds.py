@@ -18,6 +18,8 @@ Arguments = Mapping[str, Any]
 JobResult = dict[str, Any] | None
 JobFunction = Callable[[FastAPI, Arguments], Awaitable[JobResult]]
 RetryFor = Callable[[FastAPI], RetryPolicy]
+ConcurrencyFor = Callable[[FastAPI], int]
+"""How many jobs of a kind run at once in one process, from the app's settings."""
 
 
 def no_retry(_: FastAPI) -> RetryPolicy:
@@ -41,6 +43,14 @@ class JobKind:
     that cannot be undone; until then a shutdown or a crash gives the job back."""
     cannot_undo: str = "what it does cannot be undone"
     """Why a running job of a kind not idempotent is not cancelled (POST /jobs/{id}/cancel)."""
+    priority: int = 0
+    """Its jobs' priority unless scheduled with another: higher ones are claimed first."""
+    concurrency: ConcurrencyFor | None = None
+    """Its own limit of jobs at once (the resource it uses: SMTP sessions, processes);
+    None for the global cap alone. `JOBS_KIND_CONCURRENCY` overrides it by name."""
+    host_local: bool = False
+    """Its output goes to this host's disk (FILES_DIR, the audit log): taken over by another
+    host only when `JOBS_SHARED_DISK` says every host sees the same directories."""
 
 
 def registry(kinds: Iterable[JobKind]) -> dict[str, JobKind]:

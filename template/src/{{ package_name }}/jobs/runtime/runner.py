@@ -4,6 +4,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import BackgroundTasks, FastAPI
@@ -11,23 +13,30 @@ from fastapi import BackgroundTasks, FastAPI
 from ... import context
 from ..store.errors import JobLostError
 from ..store.job_store import JobStore
-from ..store.records import Claim, ClaimedJob, NewJob, new_job_id
+from ..store.queries import now
+from ..store.records import Claim, ClaimedJob, NewJob, RecordedBefore, new_job_id
 from .attempts import Attempts
 from .attempts import logger as attempts_logger
+from .backlog import Backlog
 from .cancelling import CancelElsewhere, Cancelling, EndWork
 from .cancelling import logger as cancelling_logger
 from .events import JobEvent, JobObserver
 from .idempotency import Idempotency, IdempotencyKeyReusedError
 from .kinds import Arguments, JobKind, registry
 from .manual_retry import new_attempt, retried_already
+from .recovery import Recovery
+from .recovery import logger as recovery_logger
+from .slots import Slots
 from .stopping import Stopping
 from .stopping import logger as stopping_logger
 
 logger = logging.getLogger(__name__)
-LOGGERS = (logger.name, attempts_logger.name, stopping_logger.name, cancelling_logger.name)
+LOGGERS = (
+    *(logger.name, attempts_logger.name, stopping_logger.name),
+    *(cancelling_logger.name, recovery_logger.name),
+)
 """The loggers that tell a job's failure: an error tracker that captures the job skips them."""
 
-ABANDONED = "the process running the job stopped before the job finished"
 NO_ARGUMENTS: Mapping[str, Any] = {}
 HandOver = Callable[[NewJob], Awaitable[None]]
 """Records a retry of a job another system runs, and hands it over to that system."""
@@ -39,28 +48,16 @@ def cancelled_earlier() -> bool:
     return task is not None and task.cancelling() > 0
 
 
-class JobRunner(Attempts, Stopping, Cancelling):
+class JobRunner(Attempts, Stopping, Cancelling, Recovery):
     """Schedules jobs on a response's BackgroundTasks and keeps their records true.
 
-    A job is recorded `queued`, with its kind and arguments, before the endpoint answers
-    (or the endpoint answers 503). Its work runs after the response, at most
-    `max_concurrency` jobs at once, and is recorded `running` when it starts. Every
-    failure is caught, logged with the job's id and kind, and recorded, so it never stops
-    the next job of the same response. Transient failures are retried with backoff; one
-    after which the work may have taken effect (OutcomeUnknownError) is recorded
-    `uncertain` and never retried.
-
-    Jobs come back: on shutdown, a job that has not started is given back to the store
-    (so does one cut off mid-run whose kind is idempotent), and a live or restarted
-    process claims and runs it under the same id. One of another kind cut off past its
-    point of no return (progress.py) is recorded `interrupted`, for a person to decide.
-
-    Jobs are fenced: each is held under a claim (this process's identity and the job's
-    epoch) that every write of its record must still match. A process that was away past
-    its lease (a long pause) and finds its jobs taken over drops them at their point of no
-    return, and gives up all those not past it as soon as it learns the lease is gone.
-
-    Jobs are cancelled on request, through any process (cancelling.py).
+    A job is recorded `queued`, with its kind and arguments, before the endpoint answers (or
+    it answers 503). With a slot of its kind free (slots.py) it runs after the response; else,
+    or when due later, it waits in the store (backlog.py), highest priority first. Failures
+    are caught, logged and recorded, retried with backoff when transient (attempts.py).
+    Jobs come back after a shutdown or a crash (stopping.py, recovery.py); each is fenced by
+    its claim, the owner and epoch every write of its record must match (JobLostError once
+    another process took it over); they are cancelled on request (cancelling.py).
     """
 
     def __init__(
@@ -69,6 +66,10 @@ class JobRunner(Attempts, Stopping, Cancelling):
         store: JobStore,
         kinds: Iterable[JobKind] = (),
         max_concurrency: int = 100,
+        limits: Mapping[str, int] | None = None,
+        rates: Mapping[str, float] | None = None,
+        max_backlog: int = 10_000,
+        local_kinds: Iterable[str] = (),
         max_recoveries: int = 3,
     ) -> None:
         self.app = app
@@ -77,7 +78,9 @@ class JobRunner(Attempts, Stopping, Cancelling):
         self.handed_over: dict[str, HandOver] = {}
         """Kinds that another system runs (Celery's workers), each with its HandOver."""
         self.observers: list[JobObserver] = []
-        self._slots = asyncio.Semaphore(max_concurrency)
+        self.slots = Slots(max_concurrency, limits or {}, rates)
+        self.backlog = Backlog(store, self.slots, self._run_claimed, max_backlog)
+        self.local_kinds = list(local_kinds)  # host-local kinds, kept for their host
         self._slot_count = max_concurrency
         self.max_recoveries = max_recoveries
         self.cancel_elsewhere: dict[str, CancelElsewhere] = {}
@@ -103,13 +106,22 @@ class JobRunner(Attempts, Stopping, Cancelling):
         kind: JobKind,
         arguments: Arguments = NO_ARGUMENTS,
         idempotency: Idempotency | None = None,
+        *,
+        priority: int | None = None,
+        delay: timedelta | None = None,
+        run_at: datetime | None = None,
     ) -> str:
-        """Record a job and run it after the response; return the job's id.
-
-        With an idempotency key already used for this kind, nothing is scheduled: the id
-        of the job the key's first request scheduled is returned (IdempotencyKeyReusedError
-        when that request had another body).
+        """Record a job and run it after the response, or from the store once a slot of its
+        kind frees (`priority`: the kind's own by default, higher first) and once it is due
+        (`delay`, or `run_at` timezone-aware); return the job's id. BacklogFullError when the
+        kind's backlog is full. With an idempotency key already used for this kind, nothing
+        is scheduled: the id of the job the key's first request scheduled is returned
+        (IdempotencyKeyReusedError when that request had another body).
         """
+        if run_at is not None and run_at.utcoffset() is None:
+            raise ValueError("run_at must be timezone-aware")
+        # In UTC, as every time in the store: SQLite compares them as text.
+        later = now() + delay if delay is not None else run_at and run_at.astimezone(UTC)
         job = NewJob(
             id=new_job_id(),
             kind=kind.name,
@@ -117,16 +129,16 @@ class JobRunner(Attempts, Stopping, Cancelling):
             request_id=context.request_id.get(),
             idempotency_key=idempotency.key if idempotency else None,
             request_fingerprint=idempotency.fingerprint if idempotency else None,
+            priority=kind.priority if priority is None else priority,
+            run_at=later,
         )
-        claim = self.store.claim(None)  # what `add` records as the owner
-        before = await self.store.add(job)
-        if before is not None:
-            assert idempotency is not None
-            if before.request_fingerprint != idempotency.fingerprint:
-                raise IdempotencyKeyReusedError(idempotency.key)
-            return before.id
-        self._accept(tasks, job, kind, claim)
-        return job.id
+        before = await self._record(tasks, job, kind)
+        if before is None:
+            return job.id
+        assert idempotency is not None
+        if before.request_fingerprint != idempotency.fingerprint:
+            raise IdempotencyKeyReusedError(idempotency.key)
+        return before.id
 
     async def retry(
         self, tasks: BackgroundTasks, job_id: str, *, confirmed: bool = False
@@ -146,17 +158,40 @@ class JobRunner(Attempts, Stopping, Cancelling):
         if (hand_over := self.handed_over.get(job.kind)) is not None:
             await hand_over(job)
             return job.id
-        claim = self.store.claim(None)
-        if (before := await self.store.add(job)) is not None:
+        kind = self.kinds[job.kind]
+        job = replace(job, priority=kind.priority)
+        if (before := await self._record(tasks, job, kind)) is not None:
             raise retried_already(job_id, before)
-        self._accept(tasks, job, self.kinds[job.kind], claim)
         return job.id
 
-    def _accept(self, tasks: BackgroundTasks, job: NewJob, kind: JobKind, claim: Claim) -> None:
-        self._track(job.id, kind, claim)
+    async def _record(
+        self, tasks: BackgroundTasks, job: NewJob, kind: JobKind
+    ) -> RecordedBefore | None:
+        """Record the job, to run at once on a slot taken now (when none of its kind waits
+        before it), else from the backlog; what holds its key (or retries its job) if any."""
+        name = self.kinds.setdefault(kind.name, kind).name  # its backlog runs a kind scheduled
+        at_once = job.run_at is None and not self.backlog.has_due(name) and self.slots.take(name)
+        if not at_once:
+            self.backlog.make_room(name)
+            job = replace(job, run_at=job.run_at or now())
+        claim = self.store.claim(None)  # what `add` records as the owner
+        recorded = False
+        try:
+            before = await self.store.add(job)
+            recorded = before is None
+        finally:
+            if at_once and not recorded:
+                self._slot_freed(name)
+        if before is not None:
+            return before
         for observer in self.observers:
             observer.accepted(JobEvent(job.id, kind.name, job.request_id))
-        tasks.add_task(self.run, job.id, kind, job.arguments, job.request_id)
+        if at_once:
+            self._track(job.id, kind, claim)
+            tasks.add_task(self.run, job.id, kind, job.arguments, job.request_id)
+        else:
+            self.backlog.added(kind.name, job.run_at or now())
+        return None
 
     def start(
         self,
@@ -166,11 +201,16 @@ class JobRunner(Attempts, Stopping, Cancelling):
         request_id: str | None = None,
         attempts_before: int = 0,
         claim: Claim | None = None,
+        *,
+        slot_taken: bool = False,
     ) -> None:
-        """Run a job recorded elsewhere (claimed from the store, or a schedule's) now.
+        """Run a job recorded elsewhere now: one claimed from the backlog (`slot_taken`), or a
+        schedule's, on a slot of its kind taken even when none is free (one job a period).
 
         Drained at shutdown like every other job; the task is kept referenced until it ends.
         """
+        if not slot_taken:
+            self.slots.take(kind.name, force=True)
         self._track(job_id, kind, self.store.claim(claim))
         self.detach(self.run(job_id, kind, arguments, request_id, attempts_before))
 
@@ -181,35 +221,14 @@ class JobRunner(Attempts, Stopping, Cancelling):
         self._started_here.add(task)
         task.add_done_callback(self._started_here.discard)
 
-    async def recover(self) -> int:
-        """Claim and start the jobs that can run again (their process stopped); how many."""
-        if self._shutting_down:  # this process gives jobs back now; it takes none
-            return 0
-        idempotent = [name for name, kind in self.kinds.items() if kind.idempotent]
-        claimed, dead, interrupted = await self.store.claim_abandoned(
-            list(self.kinds), idempotent, ABANDONED, self.max_recoveries
-        )
-        if dead:
-            logger.error(
-                "recorded %d job(s) dead: their process stopped while they ran, %d time(s)",
-                *(dead, self.max_recoveries),
-            )
-        if interrupted:
-            logger.warning("recorded %d job(s) of stopped processes as interrupted", interrupted)
-        for job in claimed:
-            self._start_claimed(job)
-        # A retry that never started was queued for any live service (`jobs retry`).
-        retries = sum(1 for job in claimed if job.retry_of is not None and job.attempts == 0)
-        if retries:
-            logger.info("running %d job(s) queued for a retry", retries)
-        if len(claimed) > retries:
-            logger.warning("running again %d job(s) of stopped processes", len(claimed) - retries)
-        return len(claimed)
+    def _run_claimed(self, job: ClaimedJob) -> None:
+        """Run a job claimed from the backlog, on the slot its claim took."""
+        kind, arguments, claim = self.kinds[job.kind], job.arguments, job.claim
+        self.start(job.id, kind, arguments, job.request_id, job.attempts, claim, slot_taken=True)
 
-    def _start_claimed(self, job: ClaimedJob) -> None:
-        self.start(
-            job.id, self.kinds[job.kind], job.arguments, job.request_id, job.attempts, job.claim
-        )
+    def _slot_freed(self, kind: str) -> None:
+        self.slots.give(kind)
+        self.backlog.slot_freed()
 
     def _track(self, job_id: str, kind: JobKind, claim: Claim) -> None:
         self._unfinished[job_id] = kind
@@ -239,10 +258,7 @@ class JobRunner(Attempts, Stopping, Cancelling):
             if self._shutting_down or cancelled_earlier() or self._given_up(claim):
                 await self._give_back(job_id, claim)
                 return
-            async with self._slots:
-                if job_id in self._cancelling:
-                    return
-                await self._attempt_until_done(job, kind, arguments, attempts_before, claim)
+            await self._attempt_until_done(job, kind, arguments, attempts_before, claim)
         except JobLostError:
             logger.warning(
                 "job %s (%s) was taken over by another process while this one was away:"
@@ -270,6 +286,7 @@ class JobRunner(Attempts, Stopping, Cancelling):
             await asyncio.shield(self._give_back(job_id, claim))
         finally:
             self._forget(job_id)
+            self._slot_freed(kind.name)
 
     def _forget(self, job_id: str) -> None:
         self._unfinished.pop(job_id, None)

@@ -12,6 +12,7 @@ from typing import Any
 from ..store.errors import JobStoreClosedError, JobStoreUnavailableError
 from ..store.job_store import JobStore
 from ..store.records import Claim
+from .backlog import Backlog, host_of
 from .kinds import JobKind
 
 logger = logging.getLogger(__name__)
@@ -24,6 +25,8 @@ class Stopping:
     """The part of the runner that stops jobs short (runner.py)."""
 
     store: JobStore
+    backlog: Backlog
+    local_kinds: list[str]
     _unfinished: dict[str, JobKind]
     _claims: dict[str, Claim]
     _running: dict[str, asyncio.Task[Any]]
@@ -40,6 +43,7 @@ class Stopping:
         allow where nobody ran them again. New jobs are recorded under a new identity.
         """
         self.store.new_identity()
+        self.backlog.forget()
         given_up = [job_id for job_id in self._running if job_id not in self._past_return]
         if given_up:
             logger.warning(
@@ -62,7 +66,16 @@ class Stopping:
                 reason = LEASE_LOST_REASON if self._given_up(claim) else INTERRUPTED_REASON
                 await self.store.interrupt({job_id: claim}, reason)
             else:
-                await self.store.release({job_id: claim})
+                await self._release({job_id: claim})
+
+    async def _release(self, claims: dict[str, Claim]) -> int:
+        """Back `queued` to no process; a host-local kind's to its host ("host:")."""
+        local = {job_id for job_id in claims if self._unfinished[job_id].name in self.local_kinds}
+        host = host_of(self.store.instance)
+        kept = {job_id: claims[job_id] for job_id in local}
+        released = await self.store.release(kept, host) if kept else 0
+        rest = {job_id: claim for job_id, claim in claims.items() if job_id not in local}
+        return released + await self.store.release(rest)
 
     async def drain(self, grace: float) -> None:
         """Wait up to `grace` seconds for running jobs, then give back or interrupt the rest.
@@ -71,11 +84,14 @@ class Stopping:
         nothing still runs once its record says it may run elsewhere.
         """
         self._shutting_down = True
+        await self.backlog.close()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._all_finished.wait(), timeout=grace)
         for task in list(self._started_here):
             task.cancel()
         await asyncio.gather(*self._started_here, return_exceptions=True)
+        if waiting := await self.backlog.give_back(self.local_kinds, host_of(self.store.instance)):
+            logger.warning("at shutdown: %d waiting job(s) given back to the store", waiting)
         leftover = dict(self._unfinished)
         if not leftover:
             return
@@ -84,7 +100,7 @@ class Stopping:
         come_back = {job_id: claim for job_id, claim in claims.items() if job_id not in cut_off}
         try:
             interrupted = await self.store.interrupt(cut_off, INTERRUPTED_REASON)
-            released = await self.store.release(come_back)
+            released = await self._release(come_back)
         except JobStoreUnavailableError as error:
             # Their owner's lease ends with this process: a live process takes them over.
             logger.error("could not record %d unfinished job(s): %s", len(leftover), error)

@@ -27,6 +27,8 @@ class Changes(Protocol):
 class Database(Protocol):
     name: str
     """The setting that names the store, as operators know it: 'JOBS_DB=var/jobs.sqlite3'."""
+    one_host: bool
+    """Whether every process sharing the store runs on one host, so sees one disk (SQLite)."""
 
     def upgrade(self) -> SchemaChange:
         """Bring the schema to the newest version; safe when several processes start at once."""

@@ -28,12 +28,12 @@ from .readers import Readers
 from .record_writer import Writer
 from .records import (
     Claim,
-    ClaimedJob,
     Job,
     JobRecord,
     JobStatus,
     NewJob,
     RecordedBefore,
+    TakenOver,
 )
 from .writes import Write
 
@@ -166,22 +166,26 @@ class JobStore:
         mark = self.bound(queries.mark_interrupted, claims, reason)
         return await self.writer.run(mark, WRITE_DEADLINE)
 
-    async def release(self, claims: Mapping[str, Claim]) -> int:
-        """Give unfinished jobs back `queued` with no owner, for a live process to run."""
-        return await self.writer.run(self.bound(queries.release, claims), WRITE_DEADLINE)
+    async def release(self, claims: Mapping[str, Claim], owner: str | None = None) -> int:
+        """Give unfinished jobs back `queued` with no owner (or `owner`, a host's "host:"),
+        for a live process to run."""
+        return await self.writer.run(self.bound(queries.release, claims, owner), WRITE_DEADLINE)
 
     async def claim_abandoned(
         self,
         kinds: Sequence[str],
         idempotent_kinds: Sequence[str],
         reason: str,
+        local_kinds: Sequence[str] = (),
         max_recoveries: int = 3,
-    ) -> tuple[list[ClaimedJob], int, int]:
-        """Take over what can run again of the jobs no live process owns; interrupt the rest
-        (or record them dead past `max_recoveries`); the claimed jobs, how many dead and
+    ) -> tuple[list[TakenOver], int, int]:
+        """Take over what can run again of the jobs no live process owns (but host-local
+        kinds' jobs of another host) into this process's backlog; interrupt the rest (or
+        record them dead past `max_recoveries`); the claimed jobs, how many dead and
         interrupted."""
         claim = self.bound(
-            takeover.claim_abandoned, self.instance, kinds, idempotent_kinds, reason, max_recoveries
+            takeover.claim_abandoned,
+            *(self.instance, kinds, idempotent_kinds, reason, local_kinds, max_recoveries),
         )
         return await self.writer.run(claim, WRITE_DEADLINE)
 

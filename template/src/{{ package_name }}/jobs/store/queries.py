@@ -19,7 +19,7 @@ from .records import (
 
 JOB_COLUMNS = (
     "id, kind, status, attempts, error, created_at, started_at, finished_at, owner, request_id,"
-    " retry_of, progress_done, progress_total"
+    " retry_of, priority, run_at, progress_done, progress_total"
 )
 """What a list shows of a job: never its arguments or result, which may be megabytes each."""
 COLUMNS = f"{JOB_COLUMNS}, result, arguments"
@@ -50,7 +50,7 @@ def as_datetime(value: datetime | str | None) -> datetime | None:
 def row_to_job(row: Sequence[Any]) -> Job:
     """A row of SELECT_JOBS."""
     id_, kind, status, attempts, error, created, started, finished, owner, *more = row
-    request_id, retry_of, progress_done, progress_total = more
+    request_id, retry_of, priority, run_at, progress_done, progress_total = more
     created_at = as_datetime(created)
     assert created_at is not None
     return Job(
@@ -65,6 +65,8 @@ def row_to_job(row: Sequence[Any]) -> Job:
         owner=owner,
         request_id=request_id,
         retry_of=retry_of,
+        priority=priority,
+        run_at=as_datetime(run_at),
         progress_done=progress_done,
         progress_total=progress_total,
     )
@@ -91,7 +93,8 @@ def placeholders(values: Sequence[Any]) -> str:
 
 INSERT_JOB = (
     "INSERT INTO jobs (id, kind, status, attempts, created_at, owner, arguments, request_id,"
-    " idempotency_key, request_fingerprint, retry_of) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)"
+    " idempotency_key, request_fingerprint, retry_of, priority, run_at)"
+    " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -105,6 +108,7 @@ def insert_job(
     params = (
         *(job.id, job.kind, JobStatus.QUEUED.value, now(), owner, to_json(job.arguments)),
         *(job.request_id, job.idempotency_key, job.request_fingerprint, job.retry_of),
+        *(job.priority, job.run_at),
     )
     if job.idempotency_key is None and job.retry_of is None:
         db.execute(connection, INSERT_JOB, params)
@@ -216,12 +220,15 @@ def mark_interrupted(
     return update_unfinished(db, connection, claims, changes)
 
 
-def release(db: Database, connection: Connection, claims: Mapping[str, Claim]) -> int:
-    """Give the named unfinished jobs back to the store, `queued` and owned by no process.
+def release(
+    db: Database, connection: Connection, claims: Mapping[str, Claim], owner: str | None = None
+) -> int:
+    """Give the named unfinished jobs back to the store, `queued` and owned by no process
+    (`owner`: by a host, "host:", for host-local kinds).
 
     Whichever live process sweeps next (or this service's next start) claims and runs them.
     """
-    changes = {"status": JobStatus.QUEUED.value, "owner": None}
+    changes = {"status": JobStatus.QUEUED.value, "owner": owner}
     return update_unfinished(db, connection, claims, changes)
 
 

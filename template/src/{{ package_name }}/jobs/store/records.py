@@ -66,6 +66,10 @@ class Job(BaseModel):
     """The X-Request-ID of the request that scheduled it."""
     retry_of: str | None = None
     """The job this one retries, when it was retried by hand."""
+    priority: int = 0
+    """Higher ones are claimed first from their kind's backlog."""
+    run_at: datetime | None = None
+    """While it waits in the store: not before this time (now, for one waiting for a slot)."""
     progress_done: int | None = None
     """How far the job had got when it last said (`report_progress`), of `progress_total`."""
     progress_total: int | None = None
@@ -90,6 +94,10 @@ class NewJob:
     idempotency_key: str | None = None
     request_fingerprint: str | None = None
     retry_of: str | None = None
+    priority: int = 0
+    run_at: datetime | None = None
+    """Set for a job that waits in the store (no slot free, or delayed); None for one that
+    runs at once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,3 +133,15 @@ class ClaimedJob:
     claim: Claim
     retry_of: str | None = None
     """The job this one retries, when it was retried by hand."""
+
+
+@dataclass(frozen=True, slots=True)
+class TakenOver:
+    """A job of a stopped process that this one has taken into its backlog (no arguments:
+    they stay in the store until a slot frees)."""
+
+    id: str
+    kind: str
+    attempts: int
+    claim: Claim
+    retry_of: str | None = None

@@ -1,7 +1,6 @@
 """Leases and take-overs: which processes are alive, and what becomes of the jobs of those that
 are not (queries.py holds the rest of the statements)."""
 
-import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,7 +8,7 @@ from typing import Any
 from .control_queries import CANCELLED_REASON
 from .database import Changes, Connection, Database
 from .queries import now, placeholders
-from .records import CELERY_OWNER, UNFINISHED, Claim, ClaimedJob, JobStatus
+from .records import CELERY_OWNER, UNFINISHED, Claim, JobStatus, TakenOver
 
 # No live process owns the job: it was given back, or its owner's lease has expired.
 # Celery's jobs are never gone: its workers run them, whichever processes of this service live.
@@ -19,6 +18,19 @@ OWNER_GONE = (
 )
 
 
+def left_for_their_host(local_kinds: Sequence[str], host: str) -> tuple[str, list[Any]]:
+    """The jobs of host-local kinds another host recorded: its disk, not this one's, has
+    their output (`JobKind.host_local`); nobody's once given back by the command line."""
+    if not local_kinds:
+        return "0 = 1", []
+    prefix = f"{host}:"
+    return (
+        f"(kind IN ({placeholders(local_kinds)}) AND owner IS NOT NULL"
+        " AND substr(owner, 1, ?) <> ?)",
+        [*local_kinds, len(prefix), prefix],
+    )
+
+
 def claim_abandoned(
     db: Database,
     connection: Connection,
@@ -26,17 +38,20 @@ def claim_abandoned(
     kinds: Sequence[str],
     idempotent_kinds: Sequence[str],
     reason: str,
+    local_kinds: Sequence[str] = (),
     max_recoveries: int = 3,
-) -> tuple[list[ClaimedJob], int, int]:
+) -> tuple[list[TakenOver], int, int]:
     """Take over the jobs no live process owns that can run again; record the rest interrupted.
 
     Run again: those that never started, of a kind this process knows, and those cut off
     mid-run whose kind is idempotent. One statement claims them, so of several processes
-    sweeping at once each job goes to one. Each takeover of a job cut off mid-run counts in
-    its `recoveries`; the one that reaches `max_recoveries` records it `dead` instead (a job
-    that keeps killing its process is not run again forever). Return the claimed jobs, how
-    many were recorded dead, and how many interrupted (cut off mid-run, or recorded before
-    arguments were stored).
+    sweeping at once each job goes to one. They join this process's backlog, due when they
+    were (`run_at`), and run as slots free. Jobs of host-local kinds of another host are
+    left to it, neither claimed nor interrupted. Each takeover of a job cut off mid-run
+    counts in its `recoveries`; the one that reaches `max_recoveries` records it `dead`
+    instead (a job that keeps killing its process is not run again forever). Return the
+    claimed jobs, how many were recorded dead, and how many interrupted (cut off mid-run, or
+    recorded before arguments were stored).
     """
     at = now()
     dead = bury_poison(db, connection, idempotent_kinds, max_recoveries, at)
@@ -46,29 +61,26 @@ def claim_abandoned(
     if idempotent_kinds:
         rerunnable.append(f"(status = ? AND kind IN ({placeholders(idempotent_kinds)}))")
         params += [JobStatus.RUNNING.value, *idempotent_kinds]
-    claimed: list[ClaimedJob] = []
+    elsewhere, elsewhere_params = left_for_their_host(local_kinds, owner.split(":")[0])
+    claimed: list[TakenOver] = []
     if rerunnable:
         rows = db.execute(
             connection,
             "UPDATE jobs SET status = ?, owner = ?, epoch = epoch + 1,"  # noqa: S608 -- `?`s
+            " run_at = COALESCE(run_at, ?),"
             " recoveries = recoveries + CASE WHEN status = ? THEN 1 ELSE 0 END"
             f" WHERE arguments IS NOT NULL AND ({' OR '.join(rerunnable)}) AND {OWNER_GONE}"
-            " RETURNING id, kind, arguments, request_id, attempts, epoch, retry_of",
-            (JobStatus.QUEUED.value, owner, JobStatus.RUNNING.value, *params, at),
+            f" AND NOT {elsewhere} RETURNING id, kind, attempts, epoch, retry_of",
+            (
+                *(JobStatus.QUEUED.value, owner, at, JobStatus.RUNNING.value),
+                *(*params, at, *elsewhere_params),
+            ),
         ).fetchall()
         claimed = [
-            ClaimedJob(
-                id_,
-                kind,
-                json.loads(arguments),
-                request_id,
-                attempts,
-                Claim(owner, epoch),
-                retry_of,
-            )
-            for id_, kind, arguments, request_id, attempts, epoch, retry_of in rows
+            TakenOver(id_, kind, attempts, Claim(owner, epoch), retry_of)
+            for id_, kind, attempts, epoch, retry_of in rows
         ]
-    return claimed, dead, sweep_expired(db, connection, reason, at)
+    return claimed, dead, sweep_expired(db, connection, reason, at, (elsewhere, elsewhere_params))
 
 
 def bury_poison(
@@ -147,17 +159,25 @@ def release_lease(db: Database, connection: Connection, instance: str) -> None:
     db.execute(connection, "DELETE FROM instances WHERE id = ?", (instance,))
 
 
-def sweep_expired(db: Database, connection: Connection, reason: str, at: datetime) -> int:
+def sweep_expired(
+    db: Database,
+    connection: Connection,
+    reason: str,
+    at: datetime,
+    left: tuple[str, list[Any]] = ("0 = 1", []),
+) -> int:
     """Record interrupted the unfinished jobs no live process owns; forget the expired owners.
 
-    Only those: a live process's jobs are never touched, whatever process runs this.
+    Only those: a live process's jobs are never touched, whatever process runs this; nor
+    those `left` for their own host.
     """
     statuses = [status.value for status in UNFINISHED]
+    elsewhere, elsewhere_params = left
     cursor = db.execute(
         connection,
         "UPDATE jobs SET status = ?, error = ?, finished_at = ?"  # noqa: S608 -- only `?`s added
-        f" WHERE status IN ({placeholders(statuses)}) AND {OWNER_GONE}",
-        (JobStatus.INTERRUPTED.value, reason, at, *statuses, at),
+        f" WHERE status IN ({placeholders(statuses)}) AND {OWNER_GONE} AND NOT {elsewhere}",
+        (JobStatus.INTERRUPTED.value, reason, at, *statuses, at, *elsewhere_params),
     )
     db.execute(connection, "DELETE FROM instances WHERE lease_expires_at <= ?", (at,))
     return int(cursor.rowcount)
