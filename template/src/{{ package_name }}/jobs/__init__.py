@@ -21,21 +21,21 @@ from .http.retention_feature import feature as retention_feature
 from .http.router import router as jobs_router
 from .runtime import maintenance
 from .runtime.background import in_background
+from .runtime.backlog import BacklogFullError
 from .runtime.bulk_retry import BulkRetry, retry_matching_offline
 from .runtime.cancelling import JobNotCancellableError, cancel_offline
 from .runtime.counts import CountedJobs, JobCounts, job_counts
-from .runtime.backlog import BacklogFullError
 from .runtime.events import JobEvent, JobObserver
 from .runtime.idempotency import Idempotency, IdempotencyKeyReusedError, canonical
 from .runtime.kinds import Arguments, JobKind, JobResult
 from .runtime.manual_retry import JobNotRetryableError, RetryNotConfirmedError, retried_already
 from .runtime.outcomes import OutcomeLog
 from .runtime.progress import point_of_no_return, progress_reporter, report_progress
+from .runtime.recovery import ABANDONED
 from .runtime.retention import prune
 from .runtime.retry_policy import NO_RETRY, RetryPolicy, backoff
-from .runtime.recovery import ABANDONED
-from .runtime.runner import JobRunner
 from .runtime.runner import LOGGERS as RUNNER_LOGGERS
+from .runtime.runner import JobRunner
 from .settings import JobsSettings
 from .store.activity import JobCount, MinuteCount, count_finished_per_minute
 from .store.chosen_engine import StoreSettings, open_database
@@ -84,8 +84,8 @@ __all__ = [
     "UNFINISHED_VALUES",
     "WRITE_DEADLINE",
     "Arguments",
-    "BulkRetry",
     "BacklogFullError",
+    "BulkRetry",
     "Claim",
     "Connection",
     "CountedJobs",
