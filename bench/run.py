@@ -18,9 +18,11 @@ their dependencies into venvs under bench/out/, and measures, in one run:
 - dashboard (phases/dashboard.py): 100 dashboard tabs polling the jobs list for 60 s: the
   server's RSS before and after, POST /emails p50 idle and while they poll;
 - celery (phases/celery.py): enqueue latency and request-to-SUCCESS on Redis;
-- systems (phases/job_systems.py): the same no-op job through the tracked runner (SQLite,
-  PostgreSQL), procrastinate, pgqueuer, saq, arq and Celery: accepted and completed rates,
-  latency, CPU per job, what kill -9 of web and workers loses, and the store-level rates;
+- systems (phases/job_systems.py): the same no-op job, then the same email, through the
+  tracked runner (SQLite, PostgreSQL), procrastinate, pgqueuer, saq, arq and Celery:
+  accepted and completed rates, latency, CPU per job, what kill -9 of web and workers loses
+  (at the stamps, the SMTP server and in each system's own records), and the store-level
+  rates beside pgqueuer's and procrastinate's loops;
 - template (phases/template.py): `copier copy` and the test suites' wall time.
 
 The pieces: processes.py (start, pin, stop, core usage), project.py (render, venvs),
@@ -88,6 +90,9 @@ def main() -> None:
         "--kill-jobs", type=int, default=1000, help="requests per system, kill -9 (systems)"
     )
     parser.add_argument(
+        "--email-rounds", type=int, default=1, help="interleaved rounds of the email job (systems)"
+    )
+    parser.add_argument(
         "--store-jobs", type=int, default=5000, help="jobs per store-level loop (systems)"
     )
     parser.add_argument(
@@ -140,7 +145,8 @@ def main() -> None:
         report.peers_python = report.peers_python or peers_environment(project.python)
         job_systems(
             project, postgres, report.peers_python, arq_environment(project.python), report,
-            args.seconds, args.rounds, args.kill_jobs, args.store_jobs, args.recovery,
+            args.seconds, (args.rounds, args.email_rounds), args.kill_jobs, args.store_jobs,
+            args.recovery,
         )  # fmt: skip
     if "template" in args.only:
         template_cost(project, report, 3, args.template_suite)
