@@ -139,7 +139,7 @@ def summarise(
                  states, str(loss.undone_records), str(loss.silent)]
             )  # fmt: skip
             report.add("job systems: kill -9", s.label, loss.describe())
-    versions = {**installed(peers), **installed(arq)}
+    versions = {**installed(arq), **installed(peers)}
     versions.update({k: v for k, v in installed(project.python).items() if k in ("fastapi",)})
     arq_redis = installed(arq).get("redis")
     listed = ", ".join(
