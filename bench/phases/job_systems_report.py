@@ -173,8 +173,10 @@ def summarise(
         " (stamps) or messages delivered (SMTP server's log) / (the last one's time - wrk's"
         " start), so it includes the drain after the load; accept→done p99: from the"
         " endpoint's `time.time()` to the job's stamp; CPU ms per job: web server and workers"
-        " with their children (`/proc`), from wrk's start to the last job; cores: how busy"
-        " each core was during wrk (every process on it); done / accepted: over every round.",
+        " with their children (`/proc`), from wrk's start to the last job (not the"
+        " PostgreSQL or Redis server's own CPU: machine services, on both cores, in the cores"
+        " column); cores: how busy each core was during wrk (every process on it); done /"
+        " accepted: over every round.",
         f"- kill -9: {scale[0]} requests from {js.CONNECTIONS} threads, no-op and email jobs in"
         f" turn (the SMTP server takes {js.KILL_SMTP_DELAY * 1000:.0f} ms a message, so emails are"
         " in flight); the web server and every worker (with its children) get SIGKILL once half"
