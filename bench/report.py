@@ -171,7 +171,18 @@ METHOD = f"""\
   run / (last message received - start of the run). Exactly once: subjects are unique per
   request; the server's log is counted per subject. Tracked jobs: the jobs database is read
   directly after the runs (every job recorded and `succeeded`, at least one record per 202
-  counted by wrk, one message per email job)."""
+  counted by wrk, one message per email job).
+- Job systems (`bench/phases/job_systems.py`, its own section below says how in full): the
+  tracked runner (SQLite; PostgreSQL) against procrastinate, pgqueuer, saq, arq and Celery
+  (Redis, `acks_late`), each behind the same FastAPI endpoint and request model, each with the
+  worker layout its own docs give (listed with the source). Unlike the phases above, web
+  server and workers share both cores (`taskset -c 0,1`; wrk and the SMTP server on core
+  {LOADGEN_CPU} with them), since a job system's workers are processes of their own. The
+  peers' versions are pinned: their venvs are built with the project's exact versions as
+  constraints, and the versions are printed in the section. Interleaved rounds (the `--rounds`
+  of the other phases), each run on a fresh store; no-op job first, then the email job; then
+  one kill -9 run per system, counted at the stamps, at the SMTP server and in the system's own
+  records; then the store-level loops without HTTP."""
 
 
 def where_time_goes(report: Report) -> list[str]:

@@ -1,4 +1,5 @@
-"""arq on Redis: POST /empty enqueues the no-op job; `arq arq_app.WorkerSettings` runs it."""
+"""arq on Redis: POST /empty enqueues the no-op job, POST /email the email job (mail.py);
+`arq arq_app.WorkerSettings` runs them."""
 
 import importlib
 import os
@@ -10,6 +11,7 @@ from typing import Any, ClassVar
 from arq import create_pool
 from arq.connections import RedisSettings
 from fastapi import FastAPI, Request
+from mail import send
 from stamps import stamp
 
 package = os.environ["BENCH_PACKAGE"]
@@ -21,8 +23,12 @@ async def nothing(_ctx: Any, subject: str, accepted: float) -> None:
     stamp(subject, accepted)
 
 
+async def email(_ctx: Any, to: str, subject: str, body: str) -> None:
+    await send(to, subject, body)
+
+
 class WorkerSettings:
-    functions: ClassVar = [nothing]
+    functions: ClassVar = [nothing, email]
     redis_settings = REDIS
 
 
@@ -46,4 +52,10 @@ async def health() -> dict[str, str]:
 @app.post("/empty", status_code=202)
 async def empty(body: EmailRequest, request: Request) -> dict[str, str]:
     job = await request.app.state.pool.enqueue_job("nothing", body.subject, time.time())
+    return {"job_id": job.job_id}
+
+
+@app.post("/email", status_code=202)
+async def send_email(body: EmailRequest, request: Request) -> dict[str, str]:
+    job = await request.app.state.pool.enqueue_job("email", body.to, body.subject, body.body)
     return {"job_id": job.job_id}

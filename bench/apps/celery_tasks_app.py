@@ -1,4 +1,5 @@
-"""Celery on Redis with `acks_late`: POST /empty sends the no-op task; the worker runs it.
+"""Celery on Redis with `acks_late`: POST /empty sends the no-op task, POST /email the email
+task (mail.py); the worker runs them.
 
 Worker: `celery -A celery_tasks_app.queue worker` (prefork). The endpoint is a `def`, as
 FastAPI's docs advise for blocking calls: `.delay()` publishes synchronously, so FastAPI
@@ -12,6 +13,7 @@ from typing import Any
 
 from celery import Celery
 from fastapi import FastAPI
+from mail import send_blocking
 from stamps import stamp
 
 package = os.environ["BENCH_PACKAGE"]
@@ -27,6 +29,11 @@ def nothing(subject: str, accepted: float) -> None:
     stamp(subject, accepted)
 
 
+@queue.task(name="email")
+def email(to: str, subject: str, body: str) -> None:
+    send_blocking(to, subject, body)
+
+
 app = FastAPI()
 
 
@@ -38,3 +45,8 @@ async def health() -> dict[str, str]:
 @app.post("/empty", status_code=202)
 def empty(body: EmailRequest) -> dict[str, str]:
     return {"job_id": nothing.delay(body.subject, time.time()).id}
+
+
+@app.post("/email", status_code=202)
+def send_email(body: EmailRequest) -> dict[str, str]:
+    return {"job_id": email.delay(body.to, body.subject, body.body).id}

@@ -1,4 +1,5 @@
-"""pgqueuer on PostgreSQL: POST /empty enqueues the no-op job; its worker runs it.
+"""pgqueuer on PostgreSQL: POST /empty enqueues the no-op job, POST /email the email job
+(mail.py); its worker runs them.
 
 Worker: `python -m pgqueuer_app`, which is `pgq run pgqueuer_app:create_pgqueuer` through
 `pgqueuer.run`, the supervisor the CLI calls, with the CLI's defaults (its `run` command
@@ -19,6 +20,7 @@ from typing import Any
 
 import asyncpg
 from fastapi import FastAPI, Request
+from mail import send
 from pgqueuer import AsyncpgDriver, AsyncpgPoolDriver, Job, PgQueuer, Queries, run
 from stamps import stamp
 
@@ -36,6 +38,11 @@ async def create_pgqueuer() -> AsyncIterator[PgQueuer]:
     async def nothing(job: Job) -> None:
         data = json.loads(job.payload or b"{}")
         stamp(data["subject"], data["accepted"])
+
+    @pgq.entrypoint("email")
+    async def email(job: Job) -> None:
+        data = json.loads(job.payload or b"{}")
+        await send(data["to"], data["subject"], data["body"])
 
     try:
         yield pgq
@@ -62,6 +69,13 @@ async def health() -> dict[str, str]:
 async def empty(body: EmailRequest, request: Request) -> dict[str, str]:
     payload = json.dumps({"subject": body.subject, "accepted": time.time()}).encode()
     ids = await request.app.state.queries.enqueue("nothing", payload)
+    return {"job_id": str(ids[0])}
+
+
+@app.post("/email", status_code=202)
+async def send_email(body: EmailRequest, request: Request) -> dict[str, str]:
+    payload = json.dumps({"to": body.to, "subject": body.subject, "body": body.body}).encode()
+    ids = await request.app.state.queries.enqueue("email", payload)
     return {"job_id": str(ids[0])}
 
 

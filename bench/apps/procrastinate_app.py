@@ -1,4 +1,5 @@
-"""procrastinate on PostgreSQL: POST /empty defers the no-op job; its worker runs it.
+"""procrastinate on PostgreSQL: POST /empty defers the no-op job, POST /email the email job
+(mail.py); its worker runs them.
 
 Worker: `procrastinate --app=procrastinate_app.queue worker --concurrency N` (bench/phases/
 job_systems.py starts it); the schema is applied with `procrastinate ... schema --apply`.
@@ -12,6 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from mail import send
 from procrastinate import App, PsycopgConnector
 from stamps import stamp
 
@@ -24,6 +26,11 @@ queue = App(connector=PsycopgConnector(conninfo=os.environ["BENCH_POSTGRES_URL"]
 @queue.task(name="nothing")
 async def nothing(subject: str, accepted: float) -> None:
     stamp(subject, accepted)
+
+
+@queue.task(name="email")
+async def email(to: str, subject: str, body: str) -> None:
+    await send(to, subject, body)
 
 
 @asynccontextmanager
@@ -43,4 +50,10 @@ async def health() -> dict[str, str]:
 @app.post("/empty", status_code=202)
 async def empty(body: EmailRequest) -> dict[str, str]:
     job_id = await nothing.defer_async(subject=body.subject, accepted=time.time())
+    return {"job_id": str(job_id)}
+
+
+@app.post("/email", status_code=202)
+async def send_email(body: EmailRequest) -> dict[str, str]:
+    job_id = await email.defer_async(to=body.to, subject=body.subject, body=body.body)
     return {"job_id": str(job_id)}

@@ -1,4 +1,5 @@
-"""saq on Redis: POST /empty enqueues the no-op job; `saq saq_app.settings` runs it."""
+"""saq on Redis: POST /empty enqueues the no-op job, POST /email the email job (mail.py);
+`saq saq_app.settings` runs them."""
 
 import importlib
 import os
@@ -8,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from mail import send
 from saq import Queue
 from stamps import stamp
 
@@ -21,7 +23,11 @@ async def nothing(_ctx: Any, *, subject: str, accepted: float) -> None:
     stamp(subject, accepted)
 
 
-settings = {"queue": queue, "functions": [nothing]}
+async def email(_ctx: Any, *, to: str, subject: str, body: str) -> None:
+    await send(to, subject, body)
+
+
+settings = {"queue": queue, "functions": [nothing, email]}
 
 
 @asynccontextmanager
@@ -45,4 +51,11 @@ async def health() -> dict[str, str]:
 async def empty(body: EmailRequest) -> dict[str, str]:
     job = await queue.enqueue("nothing", subject=body.subject, accepted=time.time())
     assert job is not None  # None only for a duplicate key, and every job has its own
+    return {"job_id": job.id}
+
+
+@app.post("/email", status_code=202)
+async def send_email(body: EmailRequest) -> dict[str, str]:
+    job = await queue.enqueue("email", to=body.to, subject=body.subject, body=body.body)
+    assert job is not None
     return {"job_id": job.id}

@@ -2,26 +2,30 @@
 
 Every system answers POST with the same request model (the generated `EmailRequest`) and a
 202 with its job's id, and runs the same no-op job (bench/apps/stamps.py: one appended line
-says when it ran). Web server and workers share the same two cores (`taskset -c 0,1`);
-wrk runs on core 1 with them. Per system, in interleaved rounds, on a fresh store each run:
-accepted req/s, p50/p99 of the 202, completed jobs/s to the last job, p99 from accept to
-done, server + worker CPU per job. Then, once per system: JOBS requests, kill -9 of the web
-server and every worker when half are accepted, a restart, and which accepted jobs never ran
-(counted at the jobs' stamps). And without HTTP: jobs recorded, run and finished per second
+says when it ran), then the same email to the local SMTP server (bench/apps/mail.py; the
+tracked runner's is the service's own POST /emails). Web server and workers share the same
+two cores (`taskset -c 0,1`); wrk and the SMTP server run on core 1 with them. Per system,
+in interleaved rounds, on a fresh store each run: accepted req/s, p50/p99 of the 202,
+completed jobs/s to the last job, p99 from accept to done, server + worker CPU per job.
+Then, once per system: JOBS requests (no-op and email jobs in turn), kill -9 of the web
+server and every worker when half are accepted, a restart, and which accepted jobs never
+ran, counted at the jobs' stamps, at the SMTP server and in the system's own records
+(tools/job_records.py). And without HTTP: jobs recorded, run and finished per second
 through the tracked runner's Python API (tools/store_rate.py) beside pgqueuer's and
 procrastinate's enqueue + dequeue loop (tools/peer_store_rate.py; neither package installs
-a benchmark script).
+a benchmark script). The report: phases/job_systems_report.py.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import http.client
 import json
 import os
 import shutil
 import signal
-import statistics
+import sqlite3
 import subprocess
 import time
 import urllib.error
@@ -31,19 +35,23 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from destinations import jobs_by_status
+from destinations import duplicates, jobs_by_status, received, smtp_server, smtp_settings
 from load import LoadResult, percentile, wrk
-from processes import LOADGEN_CPU, Server, background, free_port, pin, serve
+from processes import Server, background, free_port, pin, serve
 from project import OUT, TOOLS, Project
-from report import Report, installed
+from report import Report
 
-from phases.peers import postgres_database, postgres_jobs
+from phases.job_systems_report import summarise
+from phases.peers import postgres_database, postgres_jobs, wait_for_delivery
 
 CONNECTIONS = 20
 CORES = "0,1"
 """Web server and workers of every system share both cores; wrk is on LOADGEN_CPU too."""
 BODY = '{"to": "someone@example.com", "subject": "%s {i}", "body": "Hello from bench."}'
 WARM = 20
+KILL_SMTP_DELAY = 0.05
+"""s the SMTP server takes per message in the kill -9 run: email jobs are in flight when it
+comes."""
 WAVE = 100
 """Jobs scheduled at once in the store-level loops, as that many requests would."""
 REDIS_DB = 14
@@ -64,6 +72,8 @@ class System:
     path: str
     store: str
     """"sqlite", "postgresql" or "redis": what a fresh run needs."""
+    email_path: str = "/email"
+    """The route that schedules the email job (bench/apps/mail.py; the service's /emails)."""
     workers: list[list[str]] = field(default_factory=list)
     setup: list[list[str]] = field(default_factory=list)
     """Commands run on the fresh store before the system starts (its schema)."""
@@ -87,6 +97,7 @@ def job_systems_of(
             "tracked_app:app",
             "/job-stamped",
             "sqlite",
+            "/emails",
             project=project,
         ),
         System(
@@ -165,6 +176,7 @@ def job_systems_of(
                 "tracked_app:app",
                 "/job-stamped",
                 "postgresql",
+                "/emails",
                 project=postgres,
             ),
         )
@@ -197,9 +209,13 @@ def fresh_store(system: System, tag: str) -> Iterator[str | None]:
         yield ""
 
 
-def environment(project: Project, system: System, workdir: Path, url: str) -> dict[str, str]:
+def environment(
+    project: Project, system: System, workdir: Path, url: str, smtp_port: int
+) -> dict[str, str]:
     base = system.project or project
-    settings = {"BENCH_STAMPS": str(workdir / "stamps.txt")}
+    settings = {"BENCH_STAMPS": str(workdir / "stamps.txt"), "BENCH_SMTP_PORT": str(smtp_port)}
+    if system.project is not None:
+        settings.update(smtp_settings(smtp_port))
     if system.name == "tracked-pg":
         settings["JOBS_DATABASE_URL"] = url
     elif system.store == "postgresql":
@@ -249,18 +265,19 @@ def running(
                 os.kill(child, signal.SIGKILL)
 
 
-def post(server: Server, path: str, subject: str) -> int:
+def post(server: Server, path: str, subject: str) -> tuple[int, str]:
+    """The answer's status (0: no answer) and the job id a 202 gives."""
     body = (BODY % subject).replace(" {i}", "").encode()
     request = urllib.request.Request(
         server.url + path, data=body, headers={"Content-Type": "application/json"}
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
+            return int(response.status), str(json.loads(response.read())["job_id"])
     except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return 0
+        return error.code, ""
+    except (OSError, http.client.HTTPException, ValueError, KeyError):
+        return 0, ""  # no answer, or one cut off by the kill -9
 
 
 def stamps(workdir: Path, prefix: str) -> dict[str, tuple[float, float]]:
@@ -321,9 +338,11 @@ class Run:
     cpu_ms_per_job: float
 
 
-def set_up(project: Project, system: System, workdir: Path, url: str) -> dict[str, str]:
+def set_up(
+    project: Project, system: System, workdir: Path, url: str, smtp_port: int
+) -> dict[str, str]:
     """The system's environment, after its own set-up commands (schemas) ran against `url`."""
-    env = environment(project, system, workdir, url)
+    env = environment(project, system, workdir, url, smtp_port)
     for command in system.setup:
         subprocess.run(
             [part.replace("{url}", url) for part in command],
@@ -332,22 +351,37 @@ def set_up(project: Project, system: System, workdir: Path, url: str) -> dict[st
     return env
 
 
-def measure(project: Project, system: System, seconds: int, number: int, wait: float) -> Run | None:
-    workdir = OUT / "systems" / f"{system.name}-r{number}"
+def measure(
+    project: Project,
+    system: System,
+    seconds: int,
+    number: int,
+    wait: float,
+    smtp: tuple[int, Path],
+    email: bool = False,
+) -> Run | None:
+    """One interleaved run of the no-op job (done = its stamp) or of the email job (done =
+    the message at the SMTP server `smtp`: its port and log)."""
+    run = f"{system.name}-{'m' if email else 'r'}{number}"
+    workdir = OUT / "systems" / run
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     with fresh_store(system, system.name.replace("-", "_")) as url:
         if url is None:
             return None
-        env = set_up(project, system, workdir, url)
+        env = set_up(project, system, workdir, url, smtp[0])
         with running(project, system, workdir, env, system.name) as up:
             warm(up.server, system, workdir)
-            run = f"{system.name}-r{number}"
             before = tree_cpu(up.pids)
-            body = BODY % run
-            load = wrk(up.server, system.path, body, CONNECTIONS, seconds, target=system.name)
+            path, target = (system.email_path, f"systems-{system.name}-email") if email else (
+                system.path, system.name
+            )  # fmt: skip
+            load = wrk(up.server, path, BODY % run, CONNECTIONS, seconds, target=target)
             deadline = time.monotonic() + wait
-            while len(done := stamps(workdir, run + "_")) < load.accepted:
+            if email:
+                arrived = wait_for_delivery(smtp[1], run + " ", load.accepted)
+                done = {str(n): (float("nan"), at) for n, at in enumerate(arrived)}
+            while not email and len(done := stamps(workdir, run + "_")) < load.accepted:
                 if time.monotonic() > deadline:
                     break
                 time.sleep(0.02)
@@ -359,48 +393,122 @@ def measure(project: Project, system: System, seconds: int, number: int, wait: f
         load=load,
         done=len(done),
         completed_per_second=len(done) / elapsed,
-        accept_to_done_p99_ms=percentile(waits, 99),
+        accept_to_done_p99_ms=float("nan") if email else percentile(waits, 99),
         cpu_ms_per_job=1000 * cpu / max(len(done), 1),
     )
 
 
+DONE = {
+    "tracked": "succeeded", "tracked-pg": "succeeded", "procrastinate": "succeeded",
+    "pgqueuer": "log: successful", "saq": "complete", "arq": "complete", "celery": "acked (ran)",
+}  # fmt: skip
+"""The state of a job that ran, in each system's own records (tools/job_records.py)."""
+CUT_OFF = {"interrupted", "uncertain"}
+"""The tracked runner's records of a job cut off mid-run: not run again by itself, but said."""
+
+
 @dataclass
 class Loss:
+    """One kill -9 run: no-op jobs (counted at their stamps) and email jobs (counted at the
+    SMTP server), and what the system's own records say of each accepted job."""
+
     accepted: int
     lost: int
     twice: int
+    emails: int
+    never_delivered: int
+    delivered_twice: int
+    records: dict[str, int]
+    """State -> accepted jobs (both kinds) in that state in the system's records."""
+    undone_records: int
+    """Accepted jobs whose record is not the system's `done` state."""
+    silent: int
+    """Accepted jobs that never ran (no stamp, no message) and whose record does not say so:
+    recorded as done, or as waiting to run though the system will not run it again."""
+
+    def describe(self) -> str:
+        states = ", ".join(f"{state} {n}" for state, n in sorted(self.records.items()))
+        return (
+            f"no-op: {self.lost} of {self.accepted} never ran ({self.twice} twice); email:"
+            f" {self.never_delivered} of {self.emails} never delivered ({self.delivered_twice}"
+            f" twice); records: {states}"
+        )
 
 
-def kill_mid_run(project: Project, system: System, jobs: int, recovery: float) -> Loss | None:
-    """`jobs` requests; kill -9 of web and workers once half are accepted; restart; count."""
+def records_of(
+    system: System, peers: Path, url: str, workdir: Path, ids: list[str]
+) -> dict[str, str]:
+    """job id -> state in the system's own records (its job table, its Redis keys)."""
+    if system.name == "tracked":
+        with contextlib.closing(sqlite3.connect(workdir / "var" / "jobs.sqlite3")) as db:
+            found = dict(db.execute("SELECT id, status FROM jobs").fetchall())
+        return {i: str(found.get(i, "missing")) for i in ids}
+    listed, out = workdir / "ids.txt", workdir / "records.json"
+    listed.write_text("\n".join(ids) + "\n")
+    tool = [str(peers), str(TOOLS / "job_records.py"), system.name, url, str(listed), str(out)]
+    subprocess.run(tool, check=True, capture_output=True)
+    return dict(json.loads(out.read_text()))
+
+
+def kill_mid_run(
+    project: Project, system: System, peers: Path, jobs: int, recovery: float
+) -> Loss | None:
+    """`jobs` requests, no-op and email jobs in turn; kill -9 of web and workers once half
+    are accepted; restart; count at the stamps, the SMTP server and in the system's records."""
     workdir = OUT / "systems" / f"{system.name}-kill"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    with fresh_store(system, system.name.replace("-", "_") + "_kill") as url:
+    log = workdir / "smtp.log"
+    with (
+        smtp_server(project, KILL_SMTP_DELAY, log) as port,
+        fresh_store(system, system.name.replace("-", "_") + "_kill") as url,
+    ):
         if url is None:
             return None
-        env = set_up(project, system, workdir, url)
+        env = set_up(project, system, workdir, url, port)
         with running(project, system, workdir, env, system.name) as up:
             warm(up.server, system, workdir)
             with ThreadPoolExecutor(CONNECTIONS) as pool:
                 answers = [
-                    pool.submit(post, up.server, system.path, f"kill {i}") for i in range(jobs)
+                    pool.submit(
+                        post, up.server, system.email_path if i % 2 else system.path, f"kill {i}"
+                    )
+                    for i in range(jobs)
                 ]
-                while sum(a.done() and a.result() == 202 for a in answers) < jobs // 2:
+                while sum(a.done() and a.result()[0] == 202 for a in answers) < jobs // 2:
                     if all(a.done() for a in answers):
                         break
                     time.sleep(0.005)
                 for pid in up.pids:
                     kill_tree(pid)
-                accepted = {f"kill_{i}" for i, a in enumerate(answers) if a.result() == 202}
+                accepted = {i: a.result()[1] for i, a in enumerate(answers) if a.result()[0] == 202}
+        noop = {f"kill_{i}" for i in accepted if i % 2 == 0}
+        email = {f"kill {i}" for i in accepted if i % 2}
         with running(project, system, workdir, env, system.name + "-restarted"):
             deadline = time.monotonic() + recovery
             while time.monotonic() < deadline:
-                if accepted <= set(stamps(workdir, "kill_")):
+                if noop <= set(stamps(workdir, "kill_")) and email <= set(received(log)):
                     break
                 time.sleep(0.2)
-        ran = set(stamps(workdir, "kill_"))
-    return Loss(len(accepted), len(accepted - ran), ran_twice(workdir, "kill_"))
+            time.sleep(1)  # what was running at the end finishes and is recorded
+        ran, delivered = set(stamps(workdir, "kill_")), received(log)
+        states = records_of(system, peers, url, workdir, list(accepted.values()))
+    never = {
+        i for i in accepted if (f"kill {i}" not in delivered if i % 2 else f"kill_{i}" not in ran)
+    }
+    done_state = DONE[system.name]
+    silent = sum(1 for i in never if states[accepted[i]] not in CUT_OFF)
+    return Loss(
+        accepted=len(noop),
+        lost=len(noop - ran),
+        twice=ran_twice(workdir, "kill_"),
+        emails=len(email),
+        never_delivered=len(email - set(delivered)),
+        delivered_twice=duplicates([s for s in delivered if s.startswith("kill ")]),
+        records=dict(collections.Counter(states.values())),
+        undone_records=sum(1 for state in states.values() if state != done_state),
+        silent=silent,
+    )
 
 
 def children_of(pid: int) -> list[int]:
@@ -451,11 +559,13 @@ def store_rates(
                 env = postgres.env(OUT / "systems" / "store-pg", JOBS_DATABASE_URL=url)
                 rates["tracked-pg"] = timed([str(postgres.python), *script], env)
                 check("tracked-pg", postgres_jobs(url, "store_rate"))
-    for name in ("pgqueuer", "procrastinate"):
-        with postgres_database(f"bench_systems_store_{name}_{int(time.time())}") as url:
+    for name in ("pgqueuer", "pgqueuer-batched", "procrastinate"):
+        with postgres_database(
+            f"bench_systems_store_{name.replace('-', '_')}_{int(time.time())}"
+        ) as url:
             if url is None:
                 continue
-            if name == "pgqueuer":
+            if name.startswith("pgqueuer"):
                 install = [str(peers), "-m", "pgqueuer", "--pg-dsn", url, "install"]
                 subprocess.run(install, check=True, capture_output=True)
             peer = [str(peers), str(TOOLS / "peer_store_rate.py"), name, url, str(jobs), str(WAVE)]
@@ -470,7 +580,7 @@ def job_systems(
     arq: Path,
     report: Report,
     seconds: int,
-    rounds: int,
+    rounds: tuple[int, int],
     kill_jobs: int,
     store_jobs: int,
     recovery: float,
@@ -478,171 +588,37 @@ def job_systems(
     shutil.rmtree(OUT / "systems", ignore_errors=True)
     systems = job_systems_of(project, postgres, peers, arq)
     results: dict[str, list[Run]] = {s.name: [] for s in systems}
+    emails: dict[str, list[Run]] = {s.name: [] for s in systems}
     missing: set[str] = set()
-    for number in range(rounds):
-        for system in systems:
-            if system.name in missing:
-                continue
-            run = measure(project, system, seconds, number, wait=max(60.0, 10.0 * seconds))
-            if run is None:
-                missing.add(system.name)
-                continue
-            results[system.name].append(run)
-            report.loads.append(run.load)
+    wait = max(60.0, 10.0 * seconds)
+    log = OUT / "systems" / "smtp.log"
+    with smtp_server(project, 0, log) as port:
+        for number in range(rounds[0]):
+            for system in systems:
+                if system.name in missing:
+                    continue
+                run = measure(project, system, seconds, number, wait, (port, log))
+                if run is None:
+                    missing.add(system.name)
+                    continue
+                results[system.name].append(run)
+                report.loads.append(run.load)
+        for number in range(rounds[1]):
+            for system in systems:
+                if system.name not in missing:
+                    run = measure(project, system, seconds, number, wait, (port, log), email=True)
+                    if run is not None:
+                        emails[system.name].append(run)
     losses = {
         s.name: loss
         for s in systems
-        if s.name not in missing and (loss := kill_mid_run(project, s, kill_jobs, recovery))
+        if s.name not in missing and (loss := kill_mid_run(project, s, peers, kill_jobs, recovery))
     }
     rates = store_rates(project, postgres, peers, store_jobs, report)
     measured = [s for s in systems if results[s.name]]
     for system in measured:
         report.labels[system.name] = f"job systems: {system.label}"
     summarise(
-        report, measured, results, losses, rates, missing, (kill_jobs, recovery), peers, arq,
-        project,
+        report, measured, results, emails, losses, rates, missing,
+        (kill_jobs, recovery, store_jobs), peers, arq, project,
     )  # fmt: skip
-
-
-def summarise(
-    report: Report,
-    systems: list[System],
-    results: dict[str, list[Run]],
-    losses: dict[str, Loss],
-    rates: dict[str, float],
-    missing: set[str],
-    kill: tuple[int, float],
-    peers: Path,
-    arq: Path,
-    project: Project,
-) -> None:
-    def median(name: str, value: str) -> float:
-        runs = results[name]
-        return statistics.median(
-            getattr(run.load, value) if value == "rps" else getattr(run, value) for run in runs
-        )
-
-    figures: dict[str, dict[str, float]] = {}
-    for system in systems:
-        runs = results[system.name]
-        figures[system.name] = {
-            "rps": median(system.name, "rps"),
-            "p50": statistics.median(run.load.percentiles_ms["p50"] for run in runs),
-            "p99": statistics.median(run.load.percentiles_ms["p99"] for run in runs),
-            "completed": median(system.name, "completed_per_second"),
-            "done_p99": median(system.name, "accept_to_done_p99_ms"),
-            "cpu": median(system.name, "cpu_ms_per_job"),
-        }
-    header = [
-        "System", "Layout", "accepted req/s", "202 p50 ms", "202 p99 ms", "completed jobs/s",
-        "accept→done p99 ms", "CPU ms/job (web + workers)", "kill -9: lost / accepted (twice)",
-        "store-level jobs/s",
-    ]  # fmt: skip
-    rows = []
-    for system in systems:
-        f, loss = figures[system.name], losses.get(system.name)
-        killed = f"{loss.lost} / {loss.accepted} ({loss.twice})" if loss else "not measured"
-        rate = f"{rates[system.name]:.0f}" if system.name in rates else "—"
-        rows.append(
-            [system.label, system.layout, f"{f['rps']:.0f}", f"{f['p50']:.2f}", f"{f['p99']:.2f}",
-             f"{f['completed']:.0f}", f"{f['done_p99']:.1f}", f"{f['cpu']:.3f}", killed, rate]
-        )  # fmt: skip
-        errors = sum(run.load.non2xx + run.load.socket_errors for run in results[system.name])
-        report.add(
-            "job systems",
-            f"{system.label}: req/s, p50, p99, completed/s, accept→done p99, CPU/job; errors",
-            f"{f['rps']:.0f}, {f['p50']:.2f} ms, {f['p99']:.2f} ms, {f['completed']:.0f}/s,"
-            f" {f['done_p99']:.1f} ms, {f['cpu']:.3f} ms; {errors}",
-        )
-    versions = {**installed(peers), **installed(arq)}
-    versions.update({k: v for k, v in installed(project.python).items() if k in ("fastapi",)})
-    arq_redis = installed(arq).get("redis")
-    listed = ", ".join(
-        f"{name} {versions[name]}" for name in PACKAGES if name in versions and name != "redis"
-    )
-    lines = [
-        "## Job systems",
-        "",
-        "The same FastAPI endpoint and request model (`EmailRequest`) scheduling the same no-op"
-        " job (its only work: one line appended to a file, `bench/apps/stamps.py`, which tells"
-        " when it ran) through each system; `bench/phases/job_systems.py`, apps in"
-        " `bench/apps/`. Each run on a fresh store (a scratch PostgreSQL database; Redis db"
-        f" {REDIS_DB} flushed). One uvicorn process per web app; web server and workers pinned"
-        f" together to cores {CORES} (`taskset -c {CORES}`), wrk (1 thread,"
-        f" {CONNECTIONS} connections) on core {LOADGEN_CPU} with them. Completed jobs/s: jobs"
-        " run / (last job's end - wrk's start). CPU per job: web server and workers (with"
-        " their children) from `/proc`, from wrk's start to the last job's end. kill -9:"
-        f" {kill[0]} requests, web server and workers killed once half were accepted,"
-        f" restarted, and the accepted jobs that had not run {kill[1]:.0f} s later (each"
-        " system's own settings: the tracked runner's lease, Celery's visibility timeout, ...)"
-        " counted at their stamps.",
-        "",
-        f"Versions: {listed}; redis (Python client) {versions.get('redis', '?')}"
-        f" (arq's venv: {arq_redis or '?'}).",
-        "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-        *("| " + " | ".join(row) + " |" for row in rows),
-        "",
-        "Store-level, without HTTP, "
-        + ", ".join(f"{name}: {rate:.0f} jobs/s" for name, rate in rates.items())
-        + f" (waves of {WAVE}; pgqueuer and procrastinate install no benchmark script: their"
-        " documented enqueue + dequeue API, pgqueuer on psycopg).",
-        "",
-    ]
-    if missing:
-        lines.insert(-1, f"Not measured (store not reachable): {', '.join(sorted(missing))}.")
-    report.sections.append(lines)
-    goals(report, systems, figures, losses, rates)
-
-
-def goals(
-    report: Report,
-    systems: list[System],
-    figures: dict[str, dict[str, float]],
-    losses: dict[str, Loss],
-    rates: dict[str, float],
-) -> None:
-    tracked = [s for s in systems if s.name.startswith("tracked")]
-    peers = [s for s in systems if not s.name.startswith("tracked")]
-    if not peers:
-        return
-    best = max(peers, key=lambda s: figures[s.name]["completed"])
-    lost = ", ".join(
-        f"{s.label} {losses[s.name].lost}/{losses[s.name].accepted}"
-        for s in peers
-        if s.name in losses
-    )
-    for ours in tracked:
-        f = figures[ours.name]
-        ratio = f["completed"] / figures[best.name]["completed"]
-        report.goal(
-            f"job systems: {ours.label}: completed jobs/s vs the best peer ({best.label})",
-            ">= 1.5x",
-            f"{ratio:.2f}x ({f['completed']:.0f} vs {figures[best.name]['completed']:.0f}/s)",
-            ratio >= 1.5,
-        )
-        quickest = min(peers, key=lambda s: figures[s.name]["p99"])
-        theirs = figures[quickest.name]["p99"]
-        report.goal(
-            f"job systems: {ours.label}: p99 of the 202 vs every peer's",
-            "<= each peer's",
-            f"{f['p99']:.2f} ms; lowest peer {quickest.label} {theirs:.2f} ms",
-            f["p99"] <= figures[quickest.name]["p99"],
-        )
-        if ours.name in losses:
-            loss = losses[ours.name]
-            report.goal(
-                f"job systems: {ours.label}: accepted jobs lost to kill -9 of web and workers",
-                "0",
-                f"{loss.lost} of {loss.accepted}, {loss.twice} ran twice"
-                f" (peers: {lost or 'not measured'})",
-                loss.lost == 0,
-            )
-        if ours.name in rates and "pgqueuer" in rates:
-            report.goal(
-                f"job systems: {ours.label}: store-level jobs/s vs pgqueuer on psycopg",
-                ">= 1.0x",
-                f"{rates[ours.name]:.0f} vs {rates['pgqueuer']:.0f} jobs/s",
-                rates[ours.name] >= rates["pgqueuer"],
-            )

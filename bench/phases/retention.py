@@ -76,7 +76,7 @@ def list_queries(project: Project) -> dict[str, str]:
     """The SQL of GET /jobs as the generated store runs it (jobs/store/queries.py)."""
     code = (
         "import json\n"
-        f"from {PACKAGE}.jobs import queries as q\n"
+        f"from {PACKAGE}.jobs.store import queries as q\n"
         "print(json.dumps({\n"
         "  'GET /jobs': q.SELECT_JOBS + q.NEWEST_FIRST,\n"
         "  'GET /jobs?status=': q.SELECT_JOBS + ' WHERE status = ?' + q.NEWEST_FIRST,\n"

@@ -2,9 +2,12 @@
 
 Neither package installs a benchmark script, so this measures what theirs would: JOBS no-op
 jobs enqueued in waves of CONCURRENCY (as that many requests would) while one worker runs
-them; the rate is to the last job's run. Run by bench/phases/job_systems.py in the peers'
-venv, on a scratch database whose schema the phase installed:
-    python peer_store_rate.py pgqueuer|procrastinate DSN JOBS CONCURRENCY OUT_JSON
+them; the rate is to the last job's run. `pgqueuer-batched` is the set-up of pgqueuer's own
+benchmark (its repository's tools/benchmark.py, which the package does not install: one
+producer enqueuing 10 jobs per call, 5 consumers each on its own connection with a dequeue
+batch of 10), here on psycopg and for JOBS jobs. Run by bench/phases/job_systems.py in the
+peers' venv, on a scratch database whose schema the phase installed:
+    python peer_store_rate.py pgqueuer|pgqueuer-batched|procrastinate DSN JOBS CONCURRENCY OUT
 """
 
 import asyncio
@@ -63,6 +66,36 @@ async def pgqueuer_rate(dsn: str, jobs: int, wave: int) -> float:
         return finish.at - started
 
 
+async def pgqueuer_batched_rate(dsn: str, jobs: int, _wave: int) -> float:
+    """pgqueuer's benchmark set-up on psycopg: 10 jobs per enqueue call, 5 consumers with a
+    dequeue batch of 10, each on its own connection."""
+    finish = Finish(jobs)
+    batch, consumers = 10, 5
+    connections = [
+        await psycopg.AsyncConnection.connect(dsn, autocommit=True) for _ in range(consumers + 1)
+    ]
+    queries = Queries(PsycopgDriver(connections[0]))
+    managers = [QueueManager(Queries(PsycopgDriver(c))) for c in connections[1:]]
+    for manager in managers:
+
+        @manager.entrypoint("nothing")
+        async def nothing(_job: Job) -> None:
+            finish.ran()
+
+    workers = [asyncio.create_task(m.run(batch_size=batch)) for m in managers]
+    started = time.perf_counter()
+    for first in range(0, jobs, batch):
+        size = min(batch, jobs - first)
+        await queries.enqueue(["nothing"] * size, [None] * size, [0] * size)
+    await finish.all_ran.wait()
+    for manager in managers:
+        manager.shutdown.set()
+    await asyncio.gather(*workers)
+    for connection in connections:
+        await connection.close()
+    return finish.at - started
+
+
 async def procrastinate_rate(dsn: str, jobs: int, wave: int) -> float:
     """procrastinate's PsycopgConnector: jobs deferred while its worker (concurrency 10, as
     in the HTTP runs) runs them."""
@@ -87,7 +120,11 @@ async def procrastinate_rate(dsn: str, jobs: int, wave: int) -> float:
 
 async def main() -> None:
     system, dsn, jobs, concurrency, out = sys.argv[1:6]
-    measure = pgqueuer_rate if system == "pgqueuer" else procrastinate_rate
+    measure = {
+        "pgqueuer": pgqueuer_rate,
+        "pgqueuer-batched": pgqueuer_batched_rate,
+        "procrastinate": procrastinate_rate,
+    }[system]
     seconds = await measure(dsn, int(jobs), int(concurrency))
     with open(out, "w", encoding="utf-8") as file:
         json.dump({"jobs": int(jobs), "seconds": seconds}, file)
