@@ -210,6 +210,18 @@ def where_time_goes(report: Report) -> list[str]:
     ]
 
 
+def git(*args: str) -> str:
+    here = Path(__file__).parent
+    done = subprocess.run(["git", *args], cwd=here, capture_output=True, text=True, check=False)
+    return done.stdout.strip()
+
+
+def checkout_commit() -> str:
+    """The commit the template was rendered from, `+changes` when the tree had some."""
+    changed = git("status", "--porcelain", "--", "../template")
+    return (git("rev-parse", "--short", "HEAD") or "unknown") + ("+changes" if changed else "")
+
+
 def write_markdown(report: Report, project: Project, command: str, path: Path) -> None:
     lines = [
         "# Benchmarks",
@@ -220,7 +232,7 @@ def write_markdown(report: Report, project: Project, command: str, path: Path) -
         "",
         f"- Machine: {machine()}.",
         f"- Versions: {versions(project, report.peers_python)}.",
-        "- Project: rendered from this checkout with every feature on "
+        f"- Project: rendered from this checkout (commit {checkout_commit()}) with every feature on "
         "(async clients, audit log, email, files, reports on Celery with Redis); "
         "for the PostgreSQL rows, the same with `jobs_store=postgresql`.",
         "",
