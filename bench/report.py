@@ -232,7 +232,8 @@ def write_markdown(report: Report, project: Project, command: str, path: Path) -
         "",
         f"- Machine: {machine()}.",
         f"- Versions: {versions(project, report.peers_python)}.",
-        f"- Project: rendered from this checkout (commit {checkout_commit()}) with every feature on "
+        f"- Project: rendered from this checkout (commit {checkout_commit()}) "
+        "with every feature on "
         "(async clients, audit log, email, files, reports on Celery with Redis); "
         "for the PostgreSQL rows, the same with `jobs_store=postgresql`.",
         "",
