@@ -29,6 +29,9 @@ class Database(Protocol):
     """The setting that names the store, as operators know it: 'JOBS_DB=var/jobs.sqlite3'."""
     one_host: bool
     """Whether every process sharing the store runs on one host, so sees one disk (SQLite)."""
+    takeover_lock: str | None
+    """A statement that makes concurrent takeovers wait for each other, where the engine does
+    not already (its several UPDATEs would otherwise lock rows in different orders)."""
 
     def upgrade(self) -> SchemaChange:
         """Bring the schema to the newest version; safe when several processes start at once."""

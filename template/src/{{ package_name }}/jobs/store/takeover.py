@@ -53,6 +53,8 @@ def claim_abandoned(
     claimed jobs, how many were recorded dead, and how many interrupted (cut off mid-run, or
     recorded before arguments were stored).
     """
+    if db.takeover_lock is not None:
+        db.execute(connection, db.takeover_lock)
     at = now()
     dead = bury_poison(db, connection, idempotent_kinds, max_recoveries, at)
     cancel_asked(db, connection, at)
