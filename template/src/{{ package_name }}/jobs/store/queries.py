@@ -17,11 +17,14 @@ from .records import (
     RecordedBefore,
 )
 
-JOB_COLUMNS = (
-    "id, kind, status, attempts, error, created_at, started_at, finished_at, owner, request_id,"
-    " retry_of, priority, run_at, progress_done, progress_total"
+JOB_FIELDS = (
+    *("id", "kind", "status", "attempts", "error", "created_at", "started_at", "finished_at"),
+    *("owner", "request_id", "retry_of", "priority", "run_at", "progress_done", "progress_total"),
+    *("recoveries", "cancel_requested_at"),
 )
 """What a list shows of a job: never its arguments or result, which may be megabytes each."""
+JOB_COLUMNS = ", ".join(JOB_FIELDS)
+TIMES = ("created_at", "started_at", "finished_at", "run_at", "cancel_requested_at")
 COLUMNS = f"{JOB_COLUMNS}, result, arguments"
 SELECT_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs"  # noqa: S608 -- constant column list
 SELECT_RECORDS = f"SELECT {COLUMNS} FROM jobs"  # noqa: S608 -- constant column list
@@ -32,8 +35,8 @@ BEFORE = "(created_at, id) < (SELECT created_at, id FROM jobs WHERE id = ?)"
 VERSION = (
     "SELECT (SELECT max(created_at) FROM jobs), (SELECT max(finished_at) FROM jobs),"
     " (SELECT min(finished_at) FROM jobs), count(*), count(owner), sum(attempts), sum(epoch),"
-    " max(started_at), sum(CASE WHEN status = ? THEN 1 ELSE 0 END), sum(progress_done)"
-    " FROM jobs WHERE status IN (?, ?)"
+    " max(started_at), sum(CASE WHEN status = ? THEN 1 ELSE 0 END), sum(progress_done),"
+    " count(cancel_requested_at) FROM jobs WHERE status IN (?, ?)"
 )
 
 
@@ -49,27 +52,10 @@ def as_datetime(value: datetime | str | None) -> datetime | None:
 
 def row_to_job(row: Sequence[Any]) -> Job:
     """A row of SELECT_JOBS."""
-    id_, kind, status, attempts, error, created, started, finished, owner, *more = row
-    request_id, retry_of, priority, run_at, progress_done, progress_total = more
-    created_at = as_datetime(created)
-    assert created_at is not None
-    return Job(
-        id=id_,
-        kind=kind,
-        status=JobStatus(status),
-        attempts=attempts,
-        error=error,
-        created_at=created_at,
-        started_at=as_datetime(started),
-        finished_at=as_datetime(finished),
-        owner=owner,
-        request_id=request_id,
-        retry_of=retry_of,
-        priority=priority,
-        run_at=as_datetime(run_at),
-        progress_done=progress_done,
-        progress_total=progress_total,
-    )
+    fields = dict(zip(JOB_FIELDS, row, strict=True))
+    for name in TIMES:
+        fields[name] = as_datetime(fields[name])
+    return Job(**fields)
 
 
 def row_to_record(row: Sequence[Any]) -> JobRecord:
@@ -287,7 +273,8 @@ def select_version(db: Database, connection: Connection) -> str:
     changes nothing. Read from the ends of two indexes -- the newest job (recorded), the
     newest and the oldest finish (finished; pruned, which deletes from the oldest finish
     up) -- and from a few small columns of the unfinished jobs only (started, retried,
-    released, taken over, progressed: their count, owners, attempts, epochs, progress). Never
+    released, taken over, progressed, asked to cancel: their count, owners, attempts, epochs,
+    progress, cancel requests). Never
     a job's arguments or result, never a finished job, which changes only by being deleted.
 
     One case goes unseen until the next change: a job recorded *and* finished between two

@@ -73,6 +73,11 @@ class Job(BaseModel):
     progress_done: int | None = None
     """How far the job had got when it last said (`report_progress`), of `progress_total`."""
     progress_total: int | None = None
+    recoveries: int = 0
+    """How many times another process took it over after its own died while it ran; at
+    JOBS_MAX_RECOVERIES it is recorded `dead` instead."""
+    cancel_requested_at: datetime | None = None
+    """When a cancel was asked of it while it ran (its owner cancels it within a second)."""
 
 
 class JobRecord(Job):
