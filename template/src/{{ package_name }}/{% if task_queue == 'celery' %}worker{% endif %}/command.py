@@ -74,6 +74,7 @@ def worker(
     # soft shutdown bounded by worker_soft_shutdown_timeout. Read once, when billiard is
     # first imported: that is why the worker app is imported only below.
     os.environ.setdefault("REMAP_SIGTERM", "SIGQUIT")
+    from .confirms import confirm_in_pool_processes_only
     from .factory import create_worker_app
     from .pools import refuse_pools_without_time_limits
 
@@ -95,6 +96,7 @@ def worker(
     if events is not None:
         app.conf.worker_send_task_events = events
     refuse_pools_without_time_limits(app)
+    confirm_in_pool_processes_only(app)
     app.worker_main([*argv, *(celery_args or [])])
 
 
