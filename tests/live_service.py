@@ -296,7 +296,10 @@ class Webhook:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
-                webhook.received.append(json.loads(self.rfile.read(length) or b"null"))
+                body = self.rfile.read(length)
+                if len(body) < length:  # its sender was killed mid-request: nothing delivered
+                    return
+                webhook.received.append(json.loads(body or b"null"))
                 behaviour = webhook.script.pop(0) if webhook.script else 200
                 if isinstance(behaviour, tuple):
                     time.sleep(behaviour[1])
